@@ -1,0 +1,294 @@
+//! Loading `content/`: finding article files, parsing their front matter, and pairing the
+//! Chinese and English halves of each article.
+//!
+//! Nothing here renders anything; the output is a validated [`Corpus`] whose bodies are
+//! still Markdown, plus every problem found on the way.
+
+mod frontmatter;
+mod scaffold;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use walkdir::WalkDir;
+
+pub use frontmatter::{FrontMatter, Source};
+pub use scaffold::new_article;
+
+use crate::config::{SiteConfig, is_url_segment};
+use crate::diagnostics::{Diagnostic, Diagnostics, line_of_offset};
+use crate::lang::Lang;
+
+pub const CONTENT_DIR: &str = "content";
+
+/// The file stem shared by both halves of an article: lower-case ASCII letters, digits and
+/// `-`, unique across the whole site because it is the article's URL.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(s: &str) -> Option<Slug> {
+        is_url_segment(s).then(|| Slug(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Slug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One half of an article as written: validated front matter and a Markdown body.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub lang: Lang,
+    pub slug: Slug,
+    /// Relative to the site root, for messages: `content/news/2024/x.zh.md`.
+    pub file: PathBuf,
+    /// The folder holding the file, relative to `content/`; references resolve from here.
+    pub dir: PathBuf,
+    pub front: FrontMatter,
+    pub body: String,
+    /// The line of the file on which `body` starts, so body errors can name file lines.
+    pub body_line: usize,
+}
+
+impl Document {
+    /// The file line on which `needle` first appears in the body, or the body's first line.
+    pub fn line_of(&self, needle: &str) -> usize {
+        match self.body.find(needle) {
+            Some(at) => self.body_line + line_of_offset(&self.body, at) - 1,
+            None => self.body_line,
+        }
+    }
+}
+
+/// The two halves of one article; at least one is present.
+#[derive(Debug, Clone)]
+pub struct ArticlePair {
+    pub slug: Slug,
+    pub zh: Option<Document>,
+    pub en: Option<Document>,
+}
+
+impl ArticlePair {
+    pub fn half(&self, lang: Lang) -> Option<&Document> {
+        match lang {
+            Lang::Zh => self.zh.as_ref(),
+            Lang::En => self.en.as_ref(),
+        }
+    }
+
+    pub fn halves(&self) -> impl Iterator<Item = &Document> {
+        self.zh.iter().chain(self.en.iter())
+    }
+
+    /// Any half: date, alliances, countries and draft agree between the two.
+    pub fn first(&self) -> &Document {
+        self.halves()
+            .next()
+            .expect("a pair holds at least one half")
+    }
+}
+
+/// Every article of the site, each pair once, newest first.
+#[derive(Debug, Default)]
+pub struct Corpus {
+    pub pairs: Vec<ArticlePair>,
+}
+
+impl Corpus {
+    /// Pairs published in one language only, for `qiao check`.
+    pub fn single_language(&self) -> impl Iterator<Item = &Document> {
+        self.pairs
+            .iter()
+            .filter(|p| p.zh.is_none() || p.en.is_none())
+            .map(ArticlePair::first)
+    }
+}
+
+/// Reads every article under `ROOT/content/`. Drafts are dropped unless `drafts` is set.
+/// Articles with errors are left out of the corpus; the errors say why.
+pub fn load(root: &Path, config: &SiteConfig, drafts: bool) -> (Corpus, Diagnostics) {
+    let content_dir = root.join(CONTENT_DIR);
+    let mut diags = Diagnostics::default();
+    if !content_dir.is_dir() {
+        diags.push(Diagnostic::error(
+            CONTENT_DIR,
+            "no `content/` folder: articles go in content/news/<folders>/<slug>.zh.md and <slug>.en.md",
+        ));
+        return (Corpus::default(), diags);
+    }
+
+    let mut files = Vec::new();
+    let walker = WalkDir::new(&content_dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
+                files.push(e.into_path());
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let path = e.path().map(|p| rel(root, p)).unwrap_or_else(|| CONTENT_DIR.into());
+                let message = if e.loop_ancestor().is_some() {
+                    "symbolic link loop: this link points back to a folder that contains it".to_owned()
+                } else {
+                    format!("cannot read: {}", e.io_error().map_or_else(|| e.to_string(), ToString::to_string))
+                };
+                diags.push(Diagnostic::error(path, message));
+            }
+        }
+    }
+
+    let parsed: Vec<Result<Document, Diagnostics>> = files
+        .par_iter()
+        .map(|path| read_document(root, &content_dir, path, config))
+        .collect();
+    let mut docs = Vec::new();
+    for result in parsed {
+        match result {
+            Ok(doc) => docs.push(doc),
+            Err(d) => diags.extend(d),
+        }
+    }
+    // Warnings travel inside the documents' front matter; lift them out.
+    for doc in &mut docs {
+        diags.extend(std::mem::take(&mut doc.front.warnings));
+    }
+
+    let pairs = pair_up(docs, &mut diags);
+    let mut pairs: Vec<ArticlePair> = pairs
+        .into_iter()
+        .filter(|p| drafts || !p.first().front.draft)
+        .collect();
+    pairs.sort_by(|a, b| {
+        (b.first().front.date, &a.slug).cmp(&(a.first().front.date, &b.slug))
+    });
+    (Corpus { pairs }, diags)
+}
+
+fn rel(root: &Path, path: &Path) -> PathBuf {
+    crate::diagnostics::relative_to(root, path)
+}
+
+fn read_document(
+    root: &Path,
+    content_dir: &Path,
+    path: &Path,
+    config: &SiteConfig,
+) -> Result<Document, Diagnostics> {
+    let file = rel(root, path);
+    let err = |msg: String| -> Diagnostics { std::iter::once(Diagnostic::error(&file, msg)).collect() };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = name.strip_suffix(".md").unwrap_or(&name);
+    let Some((slug, code)) = stem.rsplit_once('.') else {
+        return Err(err(format!(
+            "an article file is named `<slug>.zh.md` or `<slug>.en.md`; `{name}` has no language suffix"
+        )));
+    };
+    let Some(lang) = Lang::from_code(code) else {
+        return Err(err(format!(
+            "unknown language suffix `.{code}.md`: articles are `<slug>.zh.md` (Chinese) or `<slug>.en.md` (English)"
+        )));
+    };
+    let Some(slug) = Slug::parse(slug) else {
+        return Err(err(format!(
+            "the slug `{slug}` must be lower-case ASCII letters, digits and `-` (it becomes the article's URL)"
+        )));
+    };
+    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+            return Err(std::iter::once(
+                Diagnostic::error(
+                    &file,
+                    format!("not valid UTF-8 (invalid byte at offset {valid}); save the file as UTF-8"),
+                )
+                .at_line(line),
+            )
+            .collect());
+        }
+    };
+    let dir = path
+        .parent()
+        .and_then(|p| p.strip_prefix(content_dir).ok())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let (front, body, body_line) = frontmatter::parse(&file, &text, config)?;
+    Ok(Document { lang, slug, file, dir, front, body, body_line })
+}
+
+/// Joins halves that share a folder and slug, and checks the rules between them.
+fn pair_up(docs: Vec<Document>, diags: &mut Diagnostics) -> Vec<ArticlePair> {
+    let mut by_slug: HashMap<Slug, ArticlePair> = HashMap::new();
+    let mut bad: Vec<Slug> = Vec::new();
+    for doc in docs {
+        let pair = by_slug.entry(doc.slug.clone()).or_insert_with(|| ArticlePair {
+            slug: doc.slug.clone(),
+            zh: None,
+            en: None,
+        });
+        let existing = pair.first_opt();
+        if let Some(other) = existing.filter(|o| o.dir != doc.dir) {
+            diags.push(Diagnostic::error(
+                &doc.file,
+                format!(
+                    "the slug `{}` is also used by `{}`: a slug names one article across the whole site",
+                    doc.slug,
+                    other.file.display()
+                ),
+            ));
+            bad.push(doc.slug.clone());
+            continue;
+        }
+        match doc.lang {
+            Lang::Zh => pair.zh = Some(doc),
+            Lang::En => pair.en = Some(doc),
+        }
+    }
+    let mut pairs: Vec<ArticlePair> = by_slug
+        .into_values()
+        .filter(|p| !bad.contains(&p.slug))
+        .collect();
+    pairs.sort_by(|a, b| a.slug.cmp(&b.slug));
+    pairs.retain(|p| {
+        let (Some(zh), Some(en)) = (&p.zh, &p.en) else { return true };
+        let problems = frontmatter::disagreements(&zh.front, &en.front);
+        for field in &problems {
+            diags.push(
+                Diagnostic::error(
+                    &zh.file,
+                    format!(
+                        "differs from `{}`: `{field}` must be the same in both halves of an article",
+                        en.file.display()
+                    ),
+                )
+                .field(*field)
+                .at_line_opt(zh.front.line_of(field)),
+            );
+        }
+        problems.is_empty()
+    });
+    pairs
+}
+
+impl ArticlePair {
+    fn first_opt(&self) -> Option<&Document> {
+        self.halves().next()
+    }
+}

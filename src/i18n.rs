@@ -1,0 +1,111 @@
+//! Every interface string of both languages, in one table, so a missing translation is a
+//! visible gap here rather than English leaking into a Chinese page.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use crate::lang::Lang;
+
+/// `(key, Chinese, English)`. Templates read them as `t.key`.
+const STRINGS: &[(&str, &str, &str)] = &[
+    ("nav_home", "首页", "Home"),
+    ("nav_alliances", "联盟", "Alliances"),
+    ("nav_countries", "国家", "Countries"),
+    ("nav_years", "年份", "Years"),
+    ("main_nav", "主导航", "Main navigation"),
+    ("skip_to_content", "跳到正文", "Skip to content"),
+    ("language", "语言", "Language"),
+    ("breadcrumb", "当前位置", "Breadcrumb"),
+    ("latest", "最新资讯", "Latest news"),
+    ("more_news", "更多资讯", "More news"),
+    ("alliances_title", "合作联盟", "Alliances"),
+    ("alliances_intro", "按联盟浏览国际合作资讯。", "Browse the news by alliance."),
+    ("countries_title", "国家和地区", "Countries and regions"),
+    ("countries_intro", "按合作国家和地区浏览资讯。", "Browse the news by partner country or region."),
+    ("years_title", "年份", "Years"),
+    ("years_intro", "按年份浏览资讯。", "Browse the news by year."),
+    ("most_active_countries", "活跃国家和地区", "Most active countries"),
+    ("view_all", "查看全部", "View all"),
+    ("alliance", "联盟", "Alliance"),
+    ("country", "国家和地区", "Country or region"),
+    ("year", "年份", "Year"),
+    ("published", "发布日期", "Published"),
+    ("source", "来源", "Source"),
+    ("tags", "标签", "Tags"),
+    ("previous_article", "上一篇", "Previous"),
+    ("next_article", "下一篇", "Next"),
+    ("related", "相关资讯", "Related news"),
+    ("no_translation", "本文暂无英文版。", "This article has no Chinese version yet."),
+    ("pagination", "分页", "Pagination"),
+    ("previous_page", "上一页", "Previous page"),
+    ("next_page", "下一页", "Next page"),
+    ("no_articles", "暂无资讯。", "No articles yet."),
+    ("latest_article", "最近更新", "Latest"),
+    ("not_found_title", "页面未找到", "Page not found"),
+    ("not_found_text", "您访问的页面不存在或已移动。", "The page you are looking for does not exist or has moved."),
+    ("back_home", "返回首页", "Back to the home page"),
+    ("choose_language", "请选择语言", "Choose a language"),
+    ("region_asia", "亚洲", "Asia"),
+    ("region_africa", "非洲", "Africa"),
+    ("region_europe", "欧洲", "Europe"),
+    ("region_americas", "美洲", "Americas"),
+    ("region_oceania", "大洋洲", "Oceania"),
+    ("region_antarctica", "南极洲", "Antarctica"),
+];
+
+/// The strings of one language, as templates see them.
+pub fn strings(lang: Lang) -> &'static BTreeMap<&'static str, &'static str> {
+    static ZH: OnceLock<BTreeMap<&str, &str>> = OnceLock::new();
+    static EN: OnceLock<BTreeMap<&str, &str>> = OnceLock::new();
+    let cell = match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    };
+    cell.get_or_init(|| {
+        STRINGS
+            .iter()
+            .map(|(key, zh, en)| (*key, if lang == Lang::Zh { *zh } else { *en }))
+            .collect()
+    })
+}
+
+pub fn get(lang: Lang, key: &str) -> &'static str {
+    strings(lang).get(key).copied().unwrap_or("")
+}
+
+/// "12 篇" / "12 articles".
+pub fn article_count(lang: Lang, n: usize) -> String {
+    match (lang, n) {
+        (Lang::Zh, n) => format!("{n} 篇"),
+        (Lang::En, 1) => "1 article".to_owned(),
+        (Lang::En, n) => format!("{n} articles"),
+    }
+}
+
+/// "第 2 页，共 5 页" / "Page 2 of 5".
+pub fn page_of(lang: Lang, n: usize, total: usize) -> String {
+    match lang {
+        Lang::Zh => format!("第 {n} 页，共 {total} 页"),
+        Lang::En => format!("Page {n} of {total}"),
+    }
+}
+
+/// The heading of a year's page: "2024年" / "2024".
+pub fn year_name(lang: Lang, year: i32) -> String {
+    match lang {
+        Lang::Zh => format!("{year}年"),
+        Lang::En => year.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_strings_have_no_latin_letters() {
+        for (key, zh, _) in STRINGS {
+            assert!(!zh.chars().any(|c| c.is_ascii_alphabetic()), "{key}: {zh}");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! qiao (桥, "bridge"): a static-site generator for bilingual Chinese/English news portals.
+//!
+//! The build is one pipeline, a module per stage, data flowing one way:
+//!
+//! 1. [`config`] reads `site.toml`; [`content`] finds, parses and pairs the articles.
+//! 2. [`markdown`] turns bodies into sanitised HTML with resolved links; [`site`] holds the
+//!    result per language; [`taxonomy`] indexes it by alliance, country and year.
+//! 3. [`render`] lists the pages and fills Tera templates with plain context structs.
+//! 4. [`output`] writes everything beside the old output and swaps it in on success.
+//!
+//! [`pipeline`] runs the stages; `main.rs` turns its results into messages and exit codes.
+
+pub mod config;
+pub mod content;
+pub mod country;
+pub mod diagnostics;
+pub mod embedded;
+pub mod i18n;
+pub mod lang;
+pub mod markdown;
+pub mod output;
+pub mod pipeline;
+pub mod render;
+pub mod site;
+pub mod taxonomy;
+pub mod urls;
+
+pub use pipeline::{BuildError, BuildOptions, BuildReport, build};

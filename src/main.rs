@@ -1,0 +1,143 @@
+//! The `qiao` command line: parses arguments, runs the pipeline, and turns its results
+//! into messages and exit codes (0 success, 1 content errors, 2 usage errors).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use qiao::content::Slug;
+use qiao::diagnostics::Diagnostics;
+use qiao::pipeline::{self, BuildError, BuildOptions};
+
+#[derive(Parser)]
+#[command(name = "qiao", version, about = "Builds bilingual Chinese/English news portals", propagate_version = true)]
+struct Cli {
+    /// The site folder, holding site.toml and content/
+    #[arg(short, long, global = true, default_value = ".", value_name = "DIR")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the portal into the output folder
+    Build {
+        /// Output folder [default: ROOT/public]
+        #[arg(short, long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Publish articles marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+        /// Publish for another address than site.toml's base_url
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// Validate everything without writing any output
+    Check {
+        /// Validate as if drafts were published
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Create both halves of a new article
+    New {
+        /// The article's slug: lower-case ASCII letters, digits and `-`
+        slug: String,
+        /// Publication date [default: today]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<NaiveDate>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build { out, drafts, base_url } => {
+            let opts = BuildOptions { root: cli.root, out, drafts, base_url, progress: true };
+            build(&opts)
+        }
+        Command::Check { drafts } => check(&cli.root, drafts),
+        Command::New { slug, date } => new(&cli.root, &slug, date),
+    }
+}
+
+fn build(opts: &BuildOptions) -> ExitCode {
+    match pipeline::build(opts) {
+        Ok(report) => {
+            print_diagnostics(&report.warnings);
+            println!(
+                "Built {} article pages, {} pages in all, and {} files into {} in {:.2} s",
+                report.articles,
+                report.pages,
+                report.files,
+                report.out.display(),
+                report.elapsed.as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(BuildError::Content(diags)) => {
+            print_diagnostics(&diags);
+            eprintln!(
+                "error: build failed with {} error(s); {} was left unchanged",
+                diags.error_count(),
+                opts.out_dir().display()
+            );
+            ExitCode::from(1)
+        }
+        Err(BuildError::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(root: &Path, drafts: bool) -> ExitCode {
+    match pipeline::load(root, drafts, None) {
+        Ok(loaded) => {
+            print_diagnostics(&loaded.warnings);
+            for file in &loaded.single_language {
+                println!("note: {}: published in one language only (no other half)", file.display());
+            }
+            let zh = loaded.site.articles(qiao::lang::Lang::Zh).len();
+            let en = loaded.site.articles(qiao::lang::Lang::En).len();
+            println!(
+                "ok: {zh} Chinese and {en} English article pages, {} in one language only",
+                loaded.single_language.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(diags) => {
+            print_diagnostics(&diags);
+            eprintln!("error: check found {} error(s)", diags.error_count());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn new(root: &Path, slug: &str, date: Option<NaiveDate>) -> ExitCode {
+    let Some(slug) = Slug::parse(slug) else {
+        eprintln!("error: the slug `{slug}` must be lower-case ASCII letters, digits and `-`");
+        return ExitCode::from(2);
+    };
+    let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+    match qiao::content::new_article(root, &slug, date) {
+        Ok(files) => {
+            for f in files {
+                println!("created {}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn print_diagnostics(diags: &Diagnostics) {
+    for d in diags.iter() {
+        eprintln!("{d}");
+    }
+}

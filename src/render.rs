@@ -1,0 +1,673 @@
+//! Rendering: which pages the site has, and the plain, serialisable context each Tera
+//! template receives. Templates never compute URLs or format dates; they get them ready.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::config::AllianceKey;
+use crate::country::{CountryCode, Region};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::embedded;
+use crate::i18n;
+use crate::lang::Lang;
+use crate::site::{Article, Site};
+use crate::taxonomy::Indexes;
+use crate::urls::{self, PAGE_SIZE};
+
+/// How many countries the home page lists beside the news.
+const HOME_COUNTRIES: usize = 10;
+
+/// A page of the site: what it shows, not yet how.
+#[derive(Debug, Clone)]
+pub enum PageKind {
+    Article { lang: Lang, index: usize },
+    List { lang: Lang, list: ListKind, page: usize },
+    Alliances(Lang),
+    Countries(Lang),
+    Years(Lang),
+    /// `/index.html`: sends the reader to their language.
+    LanguageChooser,
+    NotFound,
+}
+
+#[derive(Debug, Clone)]
+pub enum ListKind {
+    Home,
+    Alliance(AllianceKey),
+    Country(CountryCode),
+    Year(i32),
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The site path: ends in `/` for a folder's `index.html`, or names a file.
+    pub path: String,
+    pub kind: PageKind,
+}
+
+impl Page {
+    /// The file this page is written to, relative to the output folder.
+    pub fn output_file(&self) -> String {
+        let rel = self.path.trim_start_matches('/');
+        if rel.is_empty() || rel.ends_with('/') {
+            format!("{rel}index.html")
+        } else {
+            rel.to_owned()
+        }
+    }
+}
+
+/// Every page of the site, in a stable order.
+pub fn pages(site: &Site, indexes: &Indexes) -> Vec<Page> {
+    let mut out = vec![
+        Page { path: "/".into(), kind: PageKind::LanguageChooser },
+        Page { path: "/404.html".into(), kind: PageKind::NotFound },
+    ];
+    for lang in Lang::ALL {
+        let articles = site.articles(lang);
+        let tax = indexes.get(lang);
+        let mut list = |first: String, list: ListKind, len: usize| {
+            for page in 1..=page_count(len) {
+                out.push(Page {
+                    path: urls::paginated(&first, page),
+                    kind: PageKind::List { lang, list: list.clone(), page },
+                });
+            }
+        };
+        list(urls::home(lang), ListKind::Home, articles.len());
+        for alliance in &site.config.alliances {
+            let len = tax.alliances.get(&alliance.key).map_or(0, Vec::len);
+            list(urls::alliance(lang, &alliance.key), ListKind::Alliance(alliance.key.clone()), len);
+        }
+        for (code, items) in &tax.countries {
+            list(urls::country(lang, *code), ListKind::Country(*code), items.len());
+        }
+        for (year, items) in &tax.years {
+            list(urls::year(lang, *year), ListKind::Year(*year), items.len());
+        }
+        out.push(Page { path: urls::alliances(lang), kind: PageKind::Alliances(lang) });
+        out.push(Page { path: urls::countries(lang), kind: PageKind::Countries(lang) });
+        out.push(Page { path: urls::years(lang), kind: PageKind::Years(lang) });
+        for (index, a) in articles.iter().enumerate() {
+            out.push(Page { path: a.path(), kind: PageKind::Article { lang, index } });
+        }
+    }
+    out
+}
+
+/// A list of `len` items has at least one page, even when empty.
+fn page_count(len: usize) -> usize {
+    len.div_ceil(PAGE_SIZE).max(1)
+}
+
+/// The compiled templates: the defaults built into qiao, overridden by any file of the
+/// same name in the site's `templates/`.
+pub struct Renderer {
+    tera: Tera,
+}
+
+impl Renderer {
+    pub fn load(root: &Path) -> Result<Renderer, Diagnostics> {
+        let mut templates: BTreeMap<String, String> = embedded::default_templates().collect();
+        let mut diags = Diagnostics::default();
+        let dir = root.join("templates");
+        if dir.is_dir() {
+            for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        diags.push(Diagnostic::error("templates", format!("cannot read: {e}")));
+                        continue;
+                    }
+                };
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let name = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                match std::fs::read_to_string(entry.path()) {
+                    Ok(text) => {
+                        templates.insert(name, text);
+                    }
+                    Err(e) => diags.push(Diagnostic::error(Path::new("templates").join(&name), format!("cannot read: {e}"))),
+                }
+            }
+        }
+        let mut tera = Tera::new();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
+            diags.push(Diagnostic::error("templates", format!("template error: {}", error_chain(&e))));
+        }
+        if diags.has_errors() { Err(diags) } else { Ok(Renderer { tera }) }
+    }
+
+    fn render<T: Serialize>(&self, template: &str, ctx: &T) -> Result<String, String> {
+        let ctx = Context::from_serialize(ctx).map_err(|e| error_chain(&e))?;
+        self.tera
+            .render(template, &ctx)
+            .map_err(|e| format!("rendering `templates/{template}` failed: {}", error_chain(&e)))
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+/// Renders one page. `existing` holds every page's site path, so the language switcher
+/// and hreflang links only ever point at pages that exist.
+pub fn render_page(
+    site: &Site,
+    indexes: &Indexes,
+    renderer: &Renderer,
+    existing: &HashSet<String>,
+    page: &Page,
+) -> Result<String, String> {
+    let view = View { site, indexes, existing };
+    match &page.kind {
+        PageKind::Article { lang, index } => renderer.render("article.html", &view.article(*lang, *index, &page.path)),
+        PageKind::List { lang, list, page: n } => renderer.render("list.html", &view.list(*lang, list, *n, &page.path)),
+        PageKind::Alliances(lang) => renderer.render("alliances.html", &view.alliances(*lang, &page.path)),
+        PageKind::Countries(lang) => renderer.render("countries.html", &view.countries(*lang, &page.path)),
+        PageKind::Years(lang) => renderer.render("years.html", &view.years(*lang, &page.path)),
+        PageKind::LanguageChooser => renderer.render("language-chooser.html", &view.chooser()),
+        PageKind::NotFound => renderer.render("404.html", &view.chooser()),
+    }
+}
+
+#[derive(Serialize)]
+struct Common<'a> {
+    lang: Lang,
+    html_lang: &'static str,
+    /// The page language's own name (中文 / English), for the switcher.
+    lang_name: &'static str,
+    site_title: &'a str,
+    site_description: &'a str,
+    /// Prefix of every root-relative link, for the stylesheet and other static files.
+    base_path: &'a str,
+    t: &'static BTreeMap<&'static str, &'static str>,
+    nav: Vec<NavItem>,
+    home_url: String,
+    switcher: Switcher,
+    canonical: String,
+    alternates: Vec<Alternate>,
+    /// The page's own title, without the site's name.
+    title: String,
+    description: String,
+    extra: &'a toml::Table,
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    label: &'static str,
+    url: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct Switcher {
+    lang: Lang,
+    html_lang: &'static str,
+    label: &'static str,
+    url: String,
+    /// False when the page has no counterpart and the switcher goes to the other home.
+    exact: bool,
+}
+
+#[derive(Serialize)]
+struct Alternate {
+    hreflang: &'static str,
+    href: String,
+}
+
+#[derive(Serialize, Clone)]
+struct Link {
+    name: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Card {
+    title: String,
+    url: String,
+    date: String,
+    date_display: String,
+    summary: String,
+    image: Option<String>,
+    alliances: Vec<Link>,
+    countries: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct TermCount {
+    name: String,
+    /// The name in the other language, shown smaller on the alliances page.
+    other_name: String,
+    url: String,
+    count: usize,
+    count_label: String,
+    latest: Option<String>,
+    flag: String,
+}
+
+#[derive(Serialize)]
+struct Pagination {
+    current: usize,
+    total: usize,
+    label: String,
+    prev: Option<String>,
+    next: Option<String>,
+    pages: Vec<PageLink>,
+}
+
+#[derive(Serialize)]
+struct PageLink {
+    number: usize,
+    url: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct ArticleContext<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    article: ArticleView<'a>,
+    prev: Option<Card>,
+    next: Option<Card>,
+    related: Vec<Card>,
+    breadcrumbs: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct ArticleView<'a> {
+    title: &'a str,
+    date: String,
+    date_display: String,
+    summary: &'a str,
+    body: &'a str,
+    source: Option<&'a crate::content::Source>,
+    alliances: Vec<Link>,
+    countries: Vec<Link>,
+    tags: &'a [String],
+    image: Option<&'a str>,
+    url: String,
+    translated: bool,
+}
+
+#[derive(Serialize)]
+struct ListContext<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    /// `home`, `alliance`, `country` or `year`.
+    kind: &'static str,
+    heading: String,
+    /// For a term page: the term's name in the other language, and a feed or site link.
+    subheading: String,
+    count_label: String,
+    articles: Vec<Card>,
+    pagination: Pagination,
+    /// Only on the first home page: the ways to browse, with counts.
+    sidebar: Option<Sidebar>,
+    breadcrumbs: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct Sidebar {
+    alliances: Vec<TermCount>,
+    countries: Vec<TermCount>,
+    years: Vec<TermCount>,
+}
+
+#[derive(Serialize)]
+struct TermsContext<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    heading: &'static str,
+    intro: &'static str,
+    terms: Vec<TermCount>,
+    regions: Vec<RegionGroup>,
+    breadcrumbs: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct RegionGroup {
+    name: &'static str,
+    countries: Vec<TermCount>,
+}
+
+#[derive(Serialize)]
+struct ChooserContext<'a> {
+    base_path: &'a str,
+    default_lang: Lang,
+    languages: Vec<ChooserLanguage<'a>>,
+}
+
+#[derive(Serialize)]
+struct ChooserLanguage<'a> {
+    lang: Lang,
+    html_lang: &'static str,
+    name: &'static str,
+    site_title: &'a str,
+    url: String,
+    t: &'static BTreeMap<&'static str, &'static str>,
+}
+
+struct View<'a> {
+    site: &'a Site,
+    indexes: &'a Indexes,
+    existing: &'a HashSet<String>,
+}
+
+/// Which navigation entry a page belongs to.
+#[derive(PartialEq, Eq, Clone, Copy)]
+enum Section {
+    Home,
+    Alliances,
+    Countries,
+    Years,
+}
+
+impl<'a> View<'a> {
+    fn link(&self, path: &str) -> String {
+        self.site.urls.link(path)
+    }
+
+    fn common(&self, lang: Lang, path: &str, section: Section, title: String, description: String) -> Common<'a> {
+        let config = &self.site.config;
+        let other = lang.other();
+        let counterpart = format!("/{other}/{}", path.strip_prefix(&format!("/{lang}/")).unwrap_or(""));
+        let exact = self.existing.contains(&counterpart);
+        let switch_path = if exact { counterpart.clone() } else { urls::home(other) };
+        let urls = &self.site.urls;
+        let mut alternates = vec![Alternate { hreflang: lang.html_lang(), href: urls.permalink(path) }];
+        if exact {
+            alternates.push(Alternate { hreflang: other.html_lang(), href: urls.permalink(&counterpart) });
+        }
+        let default_path = if lang == config.default_language { Some(path) } else if exact { Some(counterpart.as_str()) } else { None };
+        if let Some(p) = default_path {
+            alternates.push(Alternate { hreflang: "x-default", href: urls.permalink(p) });
+        }
+        let t = i18n::strings(lang);
+        let nav = [
+            (Section::Home, "nav_home", urls::home(lang)),
+            (Section::Alliances, "nav_alliances", urls::alliances(lang)),
+            (Section::Countries, "nav_countries", urls::countries(lang)),
+            (Section::Years, "nav_years", urls::years(lang)),
+        ]
+        .into_iter()
+        .map(|(s, key, p)| NavItem { label: i18n::get(lang, key), url: self.link(&p), current: s == section })
+        .collect();
+        let language = config.language(lang);
+        Common {
+            lang,
+            html_lang: lang.html_lang(),
+            lang_name: lang.native_name(),
+            site_title: &language.title,
+            site_description: &language.description,
+            base_path: urls.base_path(),
+            t,
+            nav,
+            home_url: self.link(&urls::home(lang)),
+            switcher: Switcher {
+                lang: other,
+                html_lang: other.html_lang(),
+                label: other.native_name(),
+                url: self.link(&switch_path),
+                exact,
+            },
+            canonical: urls.permalink(path),
+            alternates,
+            title,
+            description,
+            extra: &config.extra,
+        }
+    }
+
+    fn alliance_link(&self, lang: Lang, key: &AllianceKey) -> Link {
+        let name = self.site.config.alliance(key.as_str()).map_or_else(|| key.to_string(), |a| a.name.get(lang).to_owned());
+        Link { name, url: self.link(&urls::alliance(lang, key)) }
+    }
+
+    fn country_link(&self, lang: Lang, code: CountryCode) -> Link {
+        Link { name: self.site.config.country_name(code, lang), url: self.link(&urls::country(lang, code)) }
+    }
+
+    fn card(&self, a: &Article) -> Card {
+        Card {
+            title: a.title.clone(),
+            url: self.link(&a.path()),
+            date: a.date.to_string(),
+            date_display: a.lang.format_date(a.date),
+            summary: a.summary.clone(),
+            image: a.image.clone(),
+            alliances: a.alliances.iter().map(|k| self.alliance_link(a.lang, k)).collect(),
+            countries: a.countries.iter().map(|c| self.country_link(a.lang, *c)).collect(),
+        }
+    }
+
+    fn crumb_home(&self, lang: Lang) -> Link {
+        Link { name: i18n::get(lang, "nav_home").to_owned(), url: self.link(&urls::home(lang)) }
+    }
+
+    fn article(&self, lang: Lang, index: usize, path: &str) -> ArticleContext<'a> {
+        let articles = self.site.articles(lang);
+        let a = &articles[index];
+        let year = chrono::Datelike::year(&a.date);
+        ArticleContext {
+            common: self.common(lang, path, Section::Home, a.title.clone(), a.summary.clone()),
+            article: ArticleView {
+                title: &a.title,
+                date: a.date.to_string(),
+                date_display: lang.format_date(a.date),
+                summary: &a.summary,
+                body: &a.html,
+                source: a.source.as_ref(),
+                alliances: a.alliances.iter().map(|k| self.alliance_link(lang, k)).collect(),
+                countries: a.countries.iter().map(|c| self.country_link(lang, *c)).collect(),
+                tags: &a.tags,
+                image: a.image.as_deref(),
+                url: self.link(path),
+                translated: a.translated,
+            },
+            // The list is newest first: the previous (older) article comes after.
+            prev: articles.get(index + 1).map(|p| self.card(p)),
+            next: index.checked_sub(1).map(|n| self.card(&articles[n])),
+            related: self.indexes.related(lang, index).iter().map(|&j| self.card(&articles[j])).collect(),
+            breadcrumbs: vec![
+                self.crumb_home(lang),
+                Link { name: i18n::year_name(lang, year), url: self.link(&urls::year(lang, year)) },
+            ],
+        }
+    }
+
+    fn list(&self, lang: Lang, list: &ListKind, n: usize, path: &str) -> ListContext<'a> {
+        let articles = self.site.articles(lang);
+        let tax = self.indexes.get(lang);
+        let all: Vec<usize>;
+        let (items, first, section, kind, heading, subheading): (&[usize], String, Section, &str, String, String) = match list {
+            ListKind::Home => {
+                all = (0..articles.len()).collect();
+                (&all, urls::home(lang), Section::Home, "home", i18n::get(lang, "latest").to_owned(), String::new())
+            }
+            ListKind::Alliance(key) => {
+                let (name, other) = match self.site.config.alliance(key.as_str()) {
+                    Some(a) => (a.name.get(lang).to_owned(), a.name.get(lang.other()).to_owned()),
+                    None => (key.to_string(), String::new()),
+                };
+                let items = tax.alliances.get(key).map_or(&[][..], Vec::as_slice);
+                (items, urls::alliance(lang, key), Section::Alliances, "alliance", name, other)
+            }
+            ListKind::Country(code) => {
+                let items = tax.countries.get(code).map_or(&[][..], Vec::as_slice);
+                let name = self.site.config.country_name(*code, lang);
+                let other = self.site.config.country_name(*code, lang.other());
+                (items, urls::country(lang, *code), Section::Countries, "country", name, other)
+            }
+            ListKind::Year(year) => {
+                let items = tax.years.get(year).map_or(&[][..], Vec::as_slice);
+                (items, urls::year(lang, *year), Section::Years, "year", i18n::year_name(lang, *year), String::new())
+            }
+        };
+        let total = page_count(items.len());
+        let start = (n - 1) * PAGE_SIZE;
+        let cards = items.iter().skip(start).take(PAGE_SIZE).map(|&i| self.card(&articles[i])).collect();
+        let pagination = Pagination {
+            current: n,
+            total,
+            label: i18n::page_of(lang, n, total),
+            prev: (n > 1).then(|| self.link(&urls::paginated(&first, n - 1))),
+            next: (n < total).then(|| self.link(&urls::paginated(&first, n + 1))),
+            pages: (1..=total)
+                .map(|k| PageLink { number: k, url: self.link(&urls::paginated(&first, k)), current: k == n })
+                .collect(),
+        };
+        let sidebar = (matches!(list, ListKind::Home) && n == 1).then(|| self.sidebar(lang));
+        let mut breadcrumbs = vec![self.crumb_home(lang)];
+        match list {
+            ListKind::Home => breadcrumbs.clear(),
+            ListKind::Alliance(_) => breadcrumbs.push(Link { name: i18n::get(lang, "alliances_title").into(), url: self.link(&urls::alliances(lang)) }),
+            ListKind::Country(_) => breadcrumbs.push(Link { name: i18n::get(lang, "countries_title").into(), url: self.link(&urls::countries(lang)) }),
+            ListKind::Year(_) => breadcrumbs.push(Link { name: i18n::get(lang, "years_title").into(), url: self.link(&urls::years(lang)) }),
+        }
+        let title = if n > 1 { format!("{heading} · {}", pagination.label) } else { heading.clone() };
+        let description = match list {
+            ListKind::Home => self.site.config.language(lang).description.clone(),
+            _ => format!("{heading} — {}", i18n::article_count(lang, items.len())),
+        };
+        ListContext {
+            common: self.common(lang, path, section, title, description),
+            kind,
+            heading,
+            subheading,
+            count_label: i18n::article_count(lang, items.len()),
+            articles: cards,
+            pagination,
+            sidebar,
+            breadcrumbs,
+        }
+    }
+
+    fn term_count(&self, lang: Lang, name: String, other_name: String, url: String, items: &[usize]) -> TermCount {
+        let articles = self.site.articles(lang);
+        TermCount {
+            name,
+            other_name,
+            url: self.link(&url),
+            count: items.len(),
+            count_label: i18n::article_count(lang, items.len()),
+            latest: items.first().map(|&i| lang.format_date(articles[i].date)),
+            flag: String::new(),
+        }
+    }
+
+    fn alliance_counts(&self, lang: Lang) -> Vec<TermCount> {
+        let tax = self.indexes.get(lang);
+        self.site
+            .config
+            .alliances
+            .iter()
+            .map(|a| {
+                let items = tax.alliances.get(&a.key).map_or(&[][..], Vec::as_slice);
+                self.term_count(lang, a.name.get(lang).into(), a.name.get(lang.other()).into(), urls::alliance(lang, &a.key), items)
+            })
+            .collect()
+    }
+
+    fn country_counts(&self, lang: Lang) -> Vec<(Region, TermCount)> {
+        let tax = self.indexes.get(lang);
+        tax.countries
+            .iter()
+            .map(|(code, items)| {
+                let config = &self.site.config;
+                let mut t = self.term_count(lang, config.country_name(*code, lang), config.country_name(*code, lang.other()), urls::country(lang, *code), items);
+                t.flag = code.flag();
+                (code.region(), t)
+            })
+            .collect()
+    }
+
+    fn year_counts(&self, lang: Lang) -> Vec<TermCount> {
+        let tax = self.indexes.get(lang);
+        tax.years
+            .iter()
+            .rev()
+            .map(|(year, items)| self.term_count(lang, i18n::year_name(lang, *year), String::new(), urls::year(lang, *year), items))
+            .collect()
+    }
+
+    fn sidebar(&self, lang: Lang) -> Sidebar {
+        let mut countries: Vec<TermCount> = self.country_counts(lang).into_iter().map(|(_, t)| t).collect();
+        countries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        countries.truncate(HOME_COUNTRIES);
+        Sidebar { alliances: self.alliance_counts(lang), countries, years: self.year_counts(lang) }
+    }
+
+    fn terms_page(&self, lang: Lang, path: &str, section: Section, key: &'static str, terms: Vec<TermCount>, regions: Vec<RegionGroup>) -> TermsContext<'a> {
+        let heading = i18n::get(lang, key);
+        let intro_key = match section {
+            Section::Alliances => "alliances_intro",
+            Section::Countries => "countries_intro",
+            _ => "years_intro",
+        };
+        TermsContext {
+            common: self.common(lang, path, section, heading.to_owned(), i18n::get(lang, intro_key).to_owned()),
+            heading,
+            intro: i18n::get(lang, intro_key),
+            terms,
+            regions,
+            breadcrumbs: vec![self.crumb_home(lang)],
+        }
+    }
+
+    fn alliances(&self, lang: Lang, path: &str) -> TermsContext<'a> {
+        self.terms_page(lang, path, Section::Alliances, "alliances_title", self.alliance_counts(lang), Vec::new())
+    }
+
+    fn countries(&self, lang: Lang, path: &str) -> TermsContext<'a> {
+        let mut by_region: BTreeMap<Region, Vec<TermCount>> = BTreeMap::new();
+        for (region, t) in self.country_counts(lang) {
+            by_region.entry(region).or_default().push(t);
+        }
+        let regions = by_region
+            .into_iter()
+            .map(|(region, mut countries)| {
+                countries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+                RegionGroup { name: i18n::get(lang, region.label_key()), countries }
+            })
+            .collect();
+        self.terms_page(lang, path, Section::Countries, "countries_title", Vec::new(), regions)
+    }
+
+    fn years(&self, lang: Lang, path: &str) -> TermsContext<'a> {
+        self.terms_page(lang, path, Section::Years, "years_title", self.year_counts(lang), Vec::new())
+    }
+
+    fn chooser(&self) -> ChooserContext<'a> {
+        let config = &self.site.config;
+        let mut langs: Vec<Lang> = Lang::ALL.to_vec();
+        langs.sort_by_key(|l| *l != config.default_language);
+        ChooserContext {
+            base_path: self.site.urls.base_path(),
+            default_lang: config.default_language,
+            languages: langs
+                .into_iter()
+                .map(|lang| ChooserLanguage {
+                    lang,
+                    html_lang: lang.html_lang(),
+                    name: lang.native_name(),
+                    site_title: &config.language(lang).title,
+                    url: self.link(&urls::home(lang)),
+                    t: i18n::strings(lang),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The ways a reader browses: by alliance, by country, by year, plus each article's
+//! neighbours and related articles. Everything is computed per language, over indices
+//! into that language's newest-first article list, so lists come out already sorted.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::config::AllianceKey;
+use crate::country::CountryCode;
+use crate::lang::Lang;
+use crate::site::{Article, Site};
+
+/// How many related articles an article page shows.
+pub const RELATED: usize = 3;
+
+#[derive(Debug, Default)]
+pub struct Taxonomy {
+    pub alliances: BTreeMap<AllianceKey, Vec<usize>>,
+    pub countries: BTreeMap<CountryCode, Vec<usize>>,
+    /// Newest year first when iterated in reverse.
+    pub years: BTreeMap<i32, Vec<usize>>,
+}
+
+impl Taxonomy {
+    pub fn new(articles: &[Article]) -> Taxonomy {
+        let mut t = Taxonomy::default();
+        for (i, a) in articles.iter().enumerate() {
+            for key in &a.alliances {
+                t.alliances.entry(key.clone()).or_default().push(i);
+            }
+            for code in &a.countries {
+                t.countries.entry(*code).or_default().push(i);
+            }
+            t.years.entry(chrono::Datelike::year(&a.date)).or_default().push(i);
+        }
+        t
+    }
+}
+
+/// Per-language browsing structure of a whole site.
+pub struct Indexes {
+    zh: Taxonomy,
+    en: Taxonomy,
+    zh_related: Vec<Vec<usize>>,
+    en_related: Vec<Vec<usize>>,
+}
+
+impl Indexes {
+    pub fn new(site: &Site) -> Indexes {
+        let zh = Taxonomy::new(site.articles(Lang::Zh));
+        let en = Taxonomy::new(site.articles(Lang::En));
+        let zh_related = related_all(site.articles(Lang::Zh), &zh);
+        let en_related = related_all(site.articles(Lang::En), &en);
+        Indexes { zh, en, zh_related, en_related }
+    }
+
+    pub fn get(&self, lang: Lang) -> &Taxonomy {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+
+    /// Indices of the articles related to article `i` of `lang`, best first.
+    pub fn related(&self, lang: Lang, i: usize) -> &[usize] {
+        match lang {
+            Lang::Zh => &self.zh_related[i],
+            Lang::En => &self.en_related[i],
+        }
+    }
+}
+
+/// Related articles share an alliance or a country; more shared terms rank higher, then
+/// closeness in time. Only the articles nearest in date within each shared term are
+/// considered, which keeps this linear in the number of articles even when one country
+/// (China, in this field) appears on nearly every article.
+fn related_all(articles: &[Article], taxonomy: &Taxonomy) -> Vec<Vec<usize>> {
+    const WINDOW: usize = 8;
+    let lists: Vec<&Vec<usize>> = taxonomy.alliances.values().chain(taxonomy.countries.values()).collect();
+    // For each article: (term, its position in that term's list).
+    let mut terms_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); articles.len()];
+    for (term, list) in lists.iter().enumerate() {
+        for (pos, &i) in list.iter().enumerate() {
+            terms_of[i].push((term, pos));
+        }
+    }
+    (0..articles.len())
+        .map(|i| {
+            let mut score: HashMap<usize, usize> = HashMap::new();
+            for &(term, pos) in &terms_of[i] {
+                let list = lists[term];
+                let lo = pos.saturating_sub(WINDOW);
+                let hi = (pos + WINDOW + 1).min(list.len());
+                for &j in &list[lo..hi] {
+                    if j != i {
+                        *score.entry(j).or_default() += 1;
+                    }
+                }
+            }
+            let mut candidates: Vec<(usize, usize)> = score.into_iter().collect();
+            let date = articles[i].date;
+            candidates.sort_by_key(|&(j, s)| {
+                (std::cmp::Reverse(s), (articles[j].date - date).num_days().abs(), j)
+            });
+            candidates.into_iter().take(RELATED).map(|(j, _)| j).collect()
+        })
+        .collect()
+}
