@@ -15,6 +15,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("main_nav", "主导航", "Main navigation"),
     ("skip_to_content", "跳到正文", "Skip to content"),
     ("language", "语言", "Language"),
+    ("colon", "：", ": "),
     ("breadcrumb", "当前位置", "Breadcrumb"),
     ("latest", "最新资讯", "Latest news"),
     ("more_news", "更多资讯", "More news"),

@@ -68,9 +68,9 @@ fn build(opts: &BuildOptions) -> ExitCode {
         Ok(report) => {
             print_diagnostics(&report.warnings);
             println!(
-                "Built {} article pages, {} pages in all, and {} files into {} in {:.2} s",
-                report.articles,
+                "Built {} pages ({} article pages) and copied {} files into {} in {:.2} s",
                 report.pages,
+                report.articles,
                 report.files,
                 report.out.display(),
                 report.elapsed.as_secs_f64()

@@ -162,10 +162,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 /// article references. Returns how many files were copied.
 fn copy_files(root: &Path, site: &Site, staging: &Staging) -> Result<usize, BuildError> {
     let mut errors = Diagnostics::default();
-    let mut count = 0;
+    let mut written: HashSet<PathBuf> = HashSet::new();
     for (path, bytes) in embedded::default_static() {
         match staging.write(&path.to_string_lossy(), bytes) {
-            Ok(()) => count += 1,
+            Ok(()) => {
+                written.insert(path.to_path_buf());
+            }
             Err(e) => errors.push(Diagnostic::error("static", format!("cannot write {}: {e}", path.display()))),
         }
     }
@@ -176,7 +178,9 @@ fn copy_files(root: &Path, site: &Site, staging: &Staging) -> Result<usize, Buil
                 Ok(e) if e.file_type().is_file() => {
                     let rel = e.path().strip_prefix(&static_dir).unwrap_or(e.path());
                     match staging.copy(e.path(), rel) {
-                        Ok(()) => count += 1,
+                        Ok(()) => {
+                            written.insert(rel.to_path_buf());
+                        }
                         Err(err) => errors.push(Diagnostic::error(Path::new("static").join(rel), format!("cannot copy: {err}"))),
                     }
                 }
@@ -194,13 +198,9 @@ fn copy_files(root: &Path, site: &Site, staging: &Staging) -> Result<usize, Buil
                 .map_err(|e| Diagnostic::error(Path::new(content::CONTENT_DIR).join(rel), format!("cannot copy: {e}")))
         })
         .collect();
-    for r in copied {
-        match r {
-            Ok(()) => count += 1,
-            Err(d) => errors.push(d),
-        }
-    }
-    if errors.has_errors() { Err(BuildError::Content(errors)) } else { Ok(count) }
+    let media_count = copied.iter().filter(|r| r.is_ok()).count();
+    errors.extend(copied.into_iter().filter_map(Result::err));
+    if errors.has_errors() { Err(BuildError::Content(errors)) } else { Ok(written.len() + media_count) }
 }
 
 /// Refuses an output folder that would swallow the site itself: swapping it would delete

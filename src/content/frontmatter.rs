@@ -268,12 +268,11 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
+    /// An error about `field`, at its line, or at the front matter's first line when the
+    /// field is missing.
     fn error(&mut self, field: &str, msg: &str) {
-        self.diags.push(
-            Diagnostic::error(self.file, msg)
-                .field(field)
-                .at_line_opt(self.lines.get(field).copied()),
-        );
+        let line = self.lines.get(field).copied().unwrap_or(1);
+        self.diags.push(Diagnostic::error(self.file, msg).field(field).at_line(line));
     }
 
     fn non_empty_string(&mut self, field: &str, v: &Value) -> Option<String> {

@@ -313,7 +313,7 @@ mod tests {
         let en = "word ".repeat(80);
         let cut = cut_summary(en.trim(), Lang::En);
         assert!(cut.ends_with("word…"), "{cut}");
-        let sentences = format!("{} Second sentence goes on and on.", "A first sentence. ".repeat(12));
+        let sentences = format!("{} Second sentence goes on and on.", "A first sentence. ".repeat(16));
         assert!(cut_summary(&sentences, Lang::En).ends_with("sentence."));
     }
 }

@@ -1,0 +1,166 @@
+//! Test fixtures: small sites written into temporary folders, built with the real
+//! pipeline, and read back as parsed HTML.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use qiao::pipeline::{self, BuildError, BuildOptions, BuildReport};
+use scraper::{Html, Selector};
+
+pub const SITE_TOML: &str = r#"
+base_url = "https://news.example.org"
+default_language = "zh"
+[languages.zh]
+title = "职业教育国际合作资讯"
+[languages.en]
+title = "Vocational Education International Cooperation News"
+[alliances.wvteda]
+zh = "世界职业技术教育发展联盟"
+en = "World Vocational and Technical Education Development Alliance"
+[alliances.sco]
+zh = "中国—上合组织职教发展联盟"
+en = "China-SCO Vocational Education Development Alliance"
+"#;
+
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+impl Site {
+    /// An empty site with the standard `site.toml` and a `content/` folder.
+    pub fn new() -> Site {
+        let site = Site { dir: tempfile::tempdir().unwrap() };
+        site.write("site.toml", SITE_TOML);
+        std::fs::create_dir_all(site.root().join("content/news")).unwrap();
+        site
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.root().join("public")
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        self.write_bytes(rel, text.as_bytes())
+    }
+
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> &Self {
+        let path = self.root().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+        self
+    }
+
+    /// Writes one half of an article under `content/news/<folder>/`.
+    pub fn article(&self, folder: &str, slug: &str, lang: &str, front: &str, body: &str) -> &Self {
+        self.write(
+            &format!("content/news/{folder}/{slug}.{lang}.md"),
+            &format!("---\n{front}\n---\n\n{body}\n"),
+        )
+    }
+
+    /// Writes both halves with the same date, alliances and countries.
+    pub fn pair(&self, folder: &str, slug: &str, date: &str, alliances: &str, countries: &str) -> &Self {
+        for (lang, title) in [("zh", format!("中文标题{slug}")), ("en", format!("English title {slug}"))] {
+            self.article(
+                folder,
+                slug,
+                lang,
+                &format!("title: \"{title}\"\ndate: {date}\nalliances: [{alliances}]\ncountries: [{countries}]"),
+                &format!("Body of {slug} in {lang}."),
+            );
+        }
+        self
+    }
+
+    pub fn build(&self) -> Result<BuildReport, BuildError> {
+        pipeline::build(&BuildOptions::new(self.root()))
+    }
+
+    pub fn build_ok(&self) -> BuildReport {
+        match self.build() {
+            Ok(r) => r,
+            Err(BuildError::Content(d)) => panic!("build failed:\n{d}"),
+            Err(BuildError::Usage(m)) => panic!("usage error: {m}"),
+        }
+    }
+
+    /// The text of every error of a build that must fail.
+    pub fn build_errors(&self) -> String {
+        match self.build() {
+            Ok(_) => panic!("the build was expected to fail"),
+            Err(BuildError::Content(d)) => d.to_string(),
+            Err(BuildError::Usage(m)) => m,
+        }
+    }
+
+    pub fn exists(&self, site_path: &str) -> bool {
+        self.out().join(site_path.trim_start_matches('/')).exists()
+    }
+
+    /// Parses the page at a site path (`/zh/` reads `public/zh/index.html`).
+    pub fn page(&self, site_path: &str) -> Page {
+        let rel = site_path.trim_start_matches('/');
+        let file = if rel.is_empty() || rel.ends_with('/') {
+            self.out().join(rel).join("index.html")
+        } else {
+            self.out().join(rel)
+        };
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        Page { html: Html::parse_document(&text), text }
+    }
+
+    /// Runs the real binary in this site.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_qiao"))
+            .arg("--root")
+            .arg(self.root())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Every file of the output with its contents, to compare whole trees.
+    pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        walkdir::WalkDir::new(self.out())
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (e.path().strip_prefix(self.out()).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()))
+            .collect()
+    }
+}
+
+pub struct Page {
+    pub html: Html,
+    pub text: String,
+}
+
+impl Page {
+    pub fn select(&self, css: &str) -> Vec<scraper::ElementRef<'_>> {
+        let sel = Selector::parse(css).unwrap();
+        self.html.select(&sel).collect()
+    }
+
+    pub fn attr(&self, css: &str, attr: &str) -> Option<String> {
+        self.select(css).first().and_then(|e| e.value().attr(attr)).map(str::to_owned)
+    }
+
+    pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
+        self.select(css).iter().filter_map(|e| e.value().attr(attr)).map(str::to_owned).collect()
+    }
+
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        self.select(css).iter().map(|e| e.text().collect::<String>().trim().to_owned()).collect()
+    }
+
+    /// The article links listed on a list page, in order.
+    pub fn listed(&self) -> Vec<String> {
+        self.attrs(".list-main .card-title a", "href")
+    }
+}
