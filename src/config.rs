@@ -94,16 +94,18 @@ impl BaseUrl {
             None => (rest, ""),
         };
         if host.is_empty() || host.contains(['?', '#', ' ', '@']) {
-            return Err(format!("expected a host name after the scheme, found `{s}`"));
+            return Err(format!(
+                "expected a host name after the scheme, found `{s}`"
+            ));
         }
         if path.contains(['?', '#']) {
-            return Err(format!(
-                "a base URL has no query or fragment, found `{s}`"
-            ));
+            return Err(format!("a base URL has no query or fragment, found `{s}`"));
         }
         let path = path.trim_end_matches('/');
         if path.split('/').any(|seg| seg == "." || seg == "..") {
-            return Err(format!("the path of a base URL cannot hold `.` or `..`: `{s}`"));
+            return Err(format!(
+                "the path of a base URL cannot hold `.` or `..`: `{s}`"
+            ));
         }
         Ok(BaseUrl {
             origin: format!("{}{}", &s[..scheme_len], host),
@@ -151,10 +153,13 @@ impl SiteConfig {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(e) => {
-                    return Err(one(Diagnostic::error(CONFIG_FILE, format!(
-                        "not valid UTF-8 (invalid byte at offset {}); save the file as UTF-8",
-                        e.utf8_error().valid_up_to()
-                    ))));
+                    return Err(one(Diagnostic::error(
+                        CONFIG_FILE,
+                        format!(
+                            "not valid UTF-8 (invalid byte at offset {}); save the file as UTF-8",
+                            e.utf8_error().valid_up_to()
+                        ),
+                    )));
                 }
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -166,7 +171,12 @@ impl SiteConfig {
                     ),
                 )));
             }
-            Err(e) => return Err(one(Diagnostic::error(CONFIG_FILE, format!("cannot read: {e}")))),
+            Err(e) => {
+                return Err(one(Diagnostic::error(
+                    CONFIG_FILE,
+                    format!("cannot read: {e}"),
+                )));
+            }
         };
         Self::parse(&text)
     }
@@ -181,13 +191,20 @@ impl SiteConfig {
 
         let base_url = match raw.base_url.as_deref() {
             None => {
-                diags.push(missing("base_url", "the address the portal is published at, such as \"https://news.example.org\""));
+                diags.push(missing(
+                    "base_url",
+                    "the address the portal is published at, such as \"https://news.example.org\"",
+                ));
                 None
             }
             Some(url) => match BaseUrl::parse(url) {
                 Ok(b) => Some(b),
                 Err(msg) => {
-                    diags.push(Diagnostic::error(CONFIG_FILE, msg).field("base_url").at_line_opt(line_of("base_url")));
+                    diags.push(
+                        Diagnostic::error(CONFIG_FILE, msg)
+                            .field("base_url")
+                            .at_line_opt(line_of("base_url")),
+                    );
                     None
                 }
             },
@@ -196,9 +213,12 @@ impl SiteConfig {
             None => Some(Lang::Zh),
             Some(code) => Lang::from_code(code).or_else(|| {
                 diags.push(
-                    Diagnostic::error(CONFIG_FILE, format!("expected \"zh\" or \"en\", found \"{code}\""))
-                        .field("default_language")
-                        .at_line_opt(line_of("default_language")),
+                    Diagnostic::error(
+                        CONFIG_FILE,
+                        format!("expected \"zh\" or \"en\", found \"{code}\""),
+                    )
+                    .field("default_language")
+                    .at_line_opt(line_of("default_language")),
                 );
                 None
             }),
@@ -211,11 +231,18 @@ impl SiteConfig {
                     description: l.description.clone().unwrap_or_default(),
                 }),
                 Some(_) => {
-                    diags.push(Diagnostic::error(CONFIG_FILE, "expected a non-empty `title`").field(field.clone()).at_line_opt(line_of(&format!("[{field}]"))));
+                    diags.push(
+                        Diagnostic::error(CONFIG_FILE, "expected a non-empty `title`")
+                            .field(field.clone())
+                            .at_line_opt(line_of(&format!("[{field}]"))),
+                    );
                     None
                 }
                 None => {
-                    diags.push(missing(&field, &format!("a `[{field}]` table with the site's `title` in that language")));
+                    diags.push(missing(
+                        &field,
+                        &format!("a `[{field}]` table with the site's `title` in that language"),
+                    ));
                     None
                 }
             }
@@ -225,9 +252,12 @@ impl SiteConfig {
         for code in raw.languages.keys() {
             if Lang::from_code(code).is_none() {
                 diags.push(
-                    Diagnostic::error(CONFIG_FILE, "qiao publishes exactly two languages, `zh` and `en`")
-                        .field(format!("languages.{code}"))
-                        .at_line_opt(line_of(&format!("[languages.{code}]"))),
+                    Diagnostic::error(
+                        CONFIG_FILE,
+                        "qiao publishes exactly two languages, `zh` and `en`",
+                    )
+                    .field(format!("languages.{code}"))
+                    .at_line_opt(line_of(&format!("[languages.{code}]"))),
                 );
             }
         }
@@ -241,8 +271,16 @@ impl SiteConfig {
                 continue;
             };
             match bilingual(a.zh.as_deref(), a.en.as_deref()) {
-                Ok(name) => alliances.push(Alliance { key: parsed, name, url: a.url.clone() }),
-                Err(msg) => diags.push(Diagnostic::error(CONFIG_FILE, msg).field(field).at_line_opt(line)),
+                Ok(name) => alliances.push(Alliance {
+                    key: parsed,
+                    name,
+                    url: a.url.clone(),
+                }),
+                Err(msg) => diags.push(
+                    Diagnostic::error(CONFIG_FILE, msg)
+                        .field(field)
+                        .at_line_opt(line),
+                ),
             }
         }
 
@@ -255,9 +293,17 @@ impl SiteConfig {
                     Ok(name) => {
                         country_names.insert(cc, name);
                     }
-                    Err(msg) => diags.push(Diagnostic::error(CONFIG_FILE, msg).field(field).at_line_opt(line)),
+                    Err(msg) => diags.push(
+                        Diagnostic::error(CONFIG_FILE, msg)
+                            .field(field)
+                            .at_line_opt(line),
+                    ),
                 },
-                Err(e) => diags.push(Diagnostic::error(CONFIG_FILE, e.to_string()).field(field).at_line_opt(line)),
+                Err(e) => diags.push(
+                    Diagnostic::error(CONFIG_FILE, e.to_string())
+                        .field(field)
+                        .at_line_opt(line),
+                ),
             }
         }
 
@@ -357,7 +403,10 @@ en = "Taiwan, China"
         let c = SiteConfig::parse(GOOD).unwrap();
         assert_eq!(c.base_url.origin, "https://www.example.edu.cn");
         assert_eq!(c.base_url.path, "/intl/news");
-        assert_eq!(c.alliances[0].name.get(Lang::Zh), "世界职业技术教育发展联盟");
+        assert_eq!(
+            c.alliances[0].name.get(Lang::Zh),
+            "世界职业技术教育发展联盟"
+        );
         let tw = CountryCode::parse("TW").unwrap();
         assert_eq!(c.country_name(tw, Lang::Zh), "中国台湾");
     }
@@ -367,17 +416,32 @@ en = "Taiwan, China"
         let text = "base_url = \"ftp://x\"\ndefault_language = \"fr\"\n[languages.zh]\ntitle = \"\"\n[alliances.Bad_Key]\nzh = \"a\"\nen = \"b\"\n";
         let diags = SiteConfig::parse(text).unwrap_err();
         let all = diags.to_string();
-        assert!(all.contains("site.toml:1: field `base_url`: expected an http:// or https:// URL"), "{all}");
-        assert!(all.contains("site.toml:2: field `default_language`"), "{all}");
+        assert!(
+            all.contains("site.toml:1: field `base_url`: expected an http:// or https:// URL"),
+            "{all}"
+        );
+        assert!(
+            all.contains("site.toml:2: field `default_language`"),
+            "{all}"
+        );
         assert!(all.contains("field `languages.en`: missing"), "{all}");
-        assert!(all.contains("site.toml:5: field `alliances.Bad_Key`"), "{all}");
+        assert!(
+            all.contains("site.toml:5: field `alliances.Bad_Key`"),
+            "{all}"
+        );
     }
 
     #[test]
     fn broken_toml_names_the_line() {
         let diags = SiteConfig::parse("base_url = \"https://a.org\"\n[languages.zh\n").unwrap_err();
-        assert!(diags.to_string().starts_with("error: site.toml:2: "), "{diags}");
+        assert!(
+            diags.to_string().starts_with("error: site.toml:2: "),
+            "{diags}"
+        );
         let diags = SiteConfig::parse("").unwrap_err();
-        assert!(diags.to_string().contains("field `base_url`: missing"), "{diags}");
+        assert!(
+            diags.to_string().contains("field `base_url`: missing"),
+            "{diags}"
+        );
     }
 }

@@ -12,7 +12,12 @@ use qiao::diagnostics::Diagnostics;
 use qiao::pipeline::{self, BuildError, BuildOptions};
 
 #[derive(Parser)]
-#[command(name = "qiao", version, about = "Builds bilingual Chinese/English news portals", propagate_version = true)]
+#[command(
+    name = "qiao",
+    version,
+    about = "Builds bilingual Chinese/English news portals",
+    propagate_version = true
+)]
 struct Cli {
     /// The site folder, holding site.toml and content/
     #[arg(short, long, global = true, default_value = ".", value_name = "DIR")]
@@ -54,8 +59,18 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { out, drafts, base_url } => {
-            let opts = BuildOptions { root: cli.root, out, drafts, base_url, progress: true };
+        Command::Build {
+            out,
+            drafts,
+            base_url,
+        } => {
+            let opts = BuildOptions {
+                root: cli.root,
+                out,
+                drafts,
+                base_url,
+                progress: true,
+            };
             build(&opts)
         }
         Command::Check { drafts } => check(&cli.root, drafts),
@@ -98,7 +113,10 @@ fn check(root: &Path, drafts: bool) -> ExitCode {
         Ok(loaded) => {
             print_diagnostics(&loaded.warnings);
             for file in &loaded.single_language {
-                println!("note: {}: published in one language only (no other half)", file.display());
+                println!(
+                    "note: {}: published in one language only (no other half)",
+                    file.display()
+                );
             }
             let zh = loaded.site.articles(qiao::lang::Lang::Zh).len();
             let en = loaded.site.articles(qiao::lang::Lang::En).len();

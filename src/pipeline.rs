@@ -35,7 +35,10 @@ pub struct BuildOptions {
 
 impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>) -> BuildOptions {
-        BuildOptions { root: root.into(), ..BuildOptions::default() }
+        BuildOptions {
+            root: root.into(),
+            ..BuildOptions::default()
+        }
     }
 
     pub fn out_dir(&self) -> PathBuf {
@@ -81,7 +84,10 @@ pub fn load(root: &Path, drafts: bool, base_url: Option<&str>) -> Result<Loaded,
         })?;
     }
     let (corpus, mut diags) = content::load(root, &config, drafts);
-    let single_language = corpus.single_language().map(|d: &Document| d.file.clone()).collect();
+    let single_language = corpus
+        .single_language()
+        .map(|d: &Document| d.file.clone())
+        .collect();
     let urls = Urls::new(config.base_url.clone());
     let (site, body_diags) = site::assemble(root, config, corpus, urls);
     diags.extend(body_diags);
@@ -97,7 +103,13 @@ pub fn load(root: &Path, drafts: bool, base_url: Option<&str>) -> Result<Loaded,
     match renderer {
         Some(renderer) if !diags.has_errors() => {
             let indexes = Indexes::new(&site);
-            Ok(Loaded { site, indexes, renderer, warnings: diags, single_language })
+            Ok(Loaded {
+                site,
+                indexes,
+                renderer,
+                warnings: diags,
+                single_language,
+            })
         }
         _ => Err(diags),
     }
@@ -107,13 +119,23 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let out = opts.out_dir();
     guard_output(&opts.root, &out)?;
-    let loaded = load(&opts.root, opts.drafts, opts.base_url.as_deref()).map_err(BuildError::Content)?;
-    let Loaded { site, indexes, renderer, warnings, single_language } = loaded;
+    let loaded =
+        load(&opts.root, opts.drafts, opts.base_url.as_deref()).map_err(BuildError::Content)?;
+    let Loaded {
+        site,
+        indexes,
+        renderer,
+        warnings,
+        single_language,
+    } = loaded;
 
     let io_error = |what: &str, e: std::io::Error| {
-        BuildError::Content(std::iter::once(Diagnostic::error(out.clone(), format!("{what}: {e}"))).collect())
+        BuildError::Content(
+            std::iter::once(Diagnostic::error(out.clone(), format!("{what}: {e}"))).collect(),
+        )
     };
-    let staging = Staging::create(&out).map_err(|e| io_error("cannot create the output folder", e))?;
+    let staging =
+        Staging::create(&out).map_err(|e| io_error("cannot create the output folder", e))?;
 
     let pages = render::pages(&site, &indexes);
     let existing: HashSet<String> = pages.iter().map(|p| p.path.clone()).collect();
@@ -128,10 +150,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             .par_iter()
             .map(|page| {
                 let html = render::render_page(&site, &indexes, &renderer, &existing, page)
-                    .map_err(|msg| Diagnostic::error("templates", format!("{msg} (page {})", page.path)))?;
+                    .map_err(|msg| {
+                        Diagnostic::error("templates", format!("{msg} (page {})", page.path))
+                    })?;
                 staging
                     .write(&page.output_file(), html.as_bytes())
-                    .map_err(|e| Diagnostic::error(out.clone(), format!("cannot write {}: {e}", page.output_file())))?;
+                    .map_err(|e| {
+                        Diagnostic::error(
+                            out.clone(),
+                            format!("cannot write {}: {e}", page.output_file()),
+                        )
+                    })?;
                 done.fetch_add(1, Ordering::Relaxed);
                 Ok(())
             })
@@ -145,8 +174,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
 
     let files = copy_files(&opts.root, &site, &staging)?;
-    staging.commit().map_err(|e| io_error("cannot replace the output folder", e))?;
-    let articles = site.articles(crate::lang::Lang::Zh).len() + site.articles(crate::lang::Lang::En).len();
+    staging
+        .commit()
+        .map_err(|e| io_error("cannot replace the output folder", e))?;
+    let articles =
+        site.articles(crate::lang::Lang::Zh).len() + site.articles(crate::lang::Lang::En).len();
     Ok(BuildReport {
         out,
         pages: pages.len(),
@@ -168,7 +200,10 @@ fn copy_files(root: &Path, site: &Site, staging: &Staging) -> Result<usize, Buil
             Ok(()) => {
                 written.insert(path.to_path_buf());
             }
-            Err(e) => errors.push(Diagnostic::error("static", format!("cannot write {}: {e}", path.display()))),
+            Err(e) => errors.push(Diagnostic::error(
+                "static",
+                format!("cannot write {}: {e}", path.display()),
+            )),
         }
     }
     let static_dir = root.join("static");
@@ -181,7 +216,10 @@ fn copy_files(root: &Path, site: &Site, staging: &Staging) -> Result<usize, Buil
                         Ok(()) => {
                             written.insert(rel.to_path_buf());
                         }
-                        Err(err) => errors.push(Diagnostic::error(Path::new("static").join(rel), format!("cannot copy: {err}"))),
+                        Err(err) => errors.push(Diagnostic::error(
+                            Path::new("static").join(rel),
+                            format!("cannot copy: {err}"),
+                        )),
                     }
                 }
                 Ok(_) => {}
@@ -195,19 +233,32 @@ fn copy_files(root: &Path, site: &Site, staging: &Staging) -> Result<usize, Buil
         .map(|rel| {
             staging
                 .copy(&site.content_dir.join(rel), &Path::new("media").join(rel))
-                .map_err(|e| Diagnostic::error(Path::new(content::CONTENT_DIR).join(rel), format!("cannot copy: {e}")))
+                .map_err(|e| {
+                    Diagnostic::error(
+                        Path::new(content::CONTENT_DIR).join(rel),
+                        format!("cannot copy: {e}"),
+                    )
+                })
         })
         .collect();
     let media_count = copied.iter().filter(|r| r.is_ok()).count();
     errors.extend(copied.into_iter().filter_map(Result::err));
-    if errors.has_errors() { Err(BuildError::Content(errors)) } else { Ok(written.len() + media_count) }
+    if errors.has_errors() {
+        Err(BuildError::Content(errors))
+    } else {
+        Ok(written.len() + media_count)
+    }
 }
 
 /// Refuses an output folder that would swallow the site itself: swapping it would delete
 /// the articles.
 fn guard_output(root: &Path, out: &Path) -> Result<(), BuildError> {
     let absolute = |p: &Path| -> PathBuf {
-        let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
         // Canonicalise the longest existing ancestor; the rest may not exist yet.
         let mut existing = p.as_path();
         let mut rest = Vec::new();
@@ -220,7 +271,9 @@ fn guard_output(root: &Path, out: &Path) -> Result<(), BuildError> {
                 _ => break,
             }
         }
-        let mut full = existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf());
+        let mut full = existing
+            .canonicalize()
+            .unwrap_or_else(|_| existing.to_path_buf());
         full.extend(rest.iter().rev());
         full
     };
@@ -246,7 +299,9 @@ fn guard_output(root: &Path, out: &Path) -> Result<(), BuildError> {
 /// Redraws a progress line on standard error until `stopped` disconnects.
 fn show_progress_until(stopped: mpsc::Receiver<()>, done: &AtomicUsize, total: usize) {
     let mut shown = false;
-    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Duration::from_millis(250)) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) =
+        stopped.recv_timeout(Duration::from_millis(250))
+    {
         eprint!("\rrendering {}/{total} pages", done.load(Ordering::Relaxed));
         shown = true;
     }

@@ -23,8 +23,15 @@ const HOME_COUNTRIES: usize = 10;
 /// A page of the site: what it shows, not yet how.
 #[derive(Debug, Clone)]
 pub enum PageKind {
-    Article { lang: Lang, index: usize },
-    List { lang: Lang, list: ListKind, page: usize },
+    Article {
+        lang: Lang,
+        index: usize,
+    },
+    List {
+        lang: Lang,
+        list: ListKind,
+        page: usize,
+    },
     Alliances(Lang),
     Countries(Lang),
     Years(Lang),
@@ -63,8 +70,14 @@ impl Page {
 /// Every page of the site, in a stable order.
 pub fn pages(site: &Site, indexes: &Indexes) -> Vec<Page> {
     let mut out = vec![
-        Page { path: "/".into(), kind: PageKind::LanguageChooser },
-        Page { path: "/404.html".into(), kind: PageKind::NotFound },
+        Page {
+            path: "/".into(),
+            kind: PageKind::LanguageChooser,
+        },
+        Page {
+            path: "/404.html".into(),
+            kind: PageKind::NotFound,
+        },
     ];
     for lang in Lang::ALL {
         let articles = site.articles(lang);
@@ -73,26 +86,50 @@ pub fn pages(site: &Site, indexes: &Indexes) -> Vec<Page> {
             for page in 1..=page_count(len) {
                 out.push(Page {
                     path: urls::paginated(&first, page),
-                    kind: PageKind::List { lang, list: list.clone(), page },
+                    kind: PageKind::List {
+                        lang,
+                        list: list.clone(),
+                        page,
+                    },
                 });
             }
         };
         list(urls::home(lang), ListKind::Home, articles.len());
         for alliance in &site.config.alliances {
             let len = tax.alliances.get(&alliance.key).map_or(0, Vec::len);
-            list(urls::alliance(lang, &alliance.key), ListKind::Alliance(alliance.key.clone()), len);
+            list(
+                urls::alliance(lang, &alliance.key),
+                ListKind::Alliance(alliance.key.clone()),
+                len,
+            );
         }
         for (code, items) in &tax.countries {
-            list(urls::country(lang, *code), ListKind::Country(*code), items.len());
+            list(
+                urls::country(lang, *code),
+                ListKind::Country(*code),
+                items.len(),
+            );
         }
         for (year, items) in &tax.years {
             list(urls::year(lang, *year), ListKind::Year(*year), items.len());
         }
-        out.push(Page { path: urls::alliances(lang), kind: PageKind::Alliances(lang) });
-        out.push(Page { path: urls::countries(lang), kind: PageKind::Countries(lang) });
-        out.push(Page { path: urls::years(lang), kind: PageKind::Years(lang) });
+        out.push(Page {
+            path: urls::alliances(lang),
+            kind: PageKind::Alliances(lang),
+        });
+        out.push(Page {
+            path: urls::countries(lang),
+            kind: PageKind::Countries(lang),
+        });
+        out.push(Page {
+            path: urls::years(lang),
+            kind: PageKind::Years(lang),
+        });
         for (index, a) in articles.iter().enumerate() {
-            out.push(Page { path: a.path(), kind: PageKind::Article { lang, index } });
+            out.push(Page {
+                path: a.path(),
+                kind: PageKind::Article { lang, index },
+            });
         }
     }
     out
@@ -115,7 +152,10 @@ impl Renderer {
         let mut diags = Diagnostics::default();
         let dir = root.join("templates");
         if dir.is_dir() {
-            for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+            for entry in walkdir::WalkDir::new(&dir)
+                .follow_links(true)
+                .sort_by_file_name()
+            {
                 let entry = match entry {
                     Ok(e) => e,
                     Err(e) => {
@@ -126,28 +166,48 @@ impl Renderer {
                 if !entry.file_type().is_file() {
                     continue;
                 }
-                let name = entry.path().strip_prefix(&dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+                let name = entry
+                    .path()
+                    .strip_prefix(&dir)
+                    .unwrap_or(entry.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 match std::fs::read_to_string(entry.path()) {
                     Ok(text) => {
                         templates.insert(name, text);
                     }
-                    Err(e) => diags.push(Diagnostic::error(Path::new("templates").join(&name), format!("cannot read: {e}"))),
+                    Err(e) => diags.push(Diagnostic::error(
+                        Path::new("templates").join(&name),
+                        format!("cannot read: {e}"),
+                    )),
                 }
             }
         }
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);
-        if let Err(e) = tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
-            diags.push(Diagnostic::error("templates", format!("template error: {}", error_chain(&e))));
+        if let Err(e) =
+            tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        {
+            diags.push(Diagnostic::error(
+                "templates",
+                format!("template error: {}", error_chain(&e)),
+            ));
         }
-        if diags.has_errors() { Err(diags) } else { Ok(Renderer { tera }) }
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            Ok(Renderer { tera })
+        }
     }
 
     fn render<T: Serialize>(&self, template: &str, ctx: &T) -> Result<String, String> {
         let ctx = Context::from_serialize(ctx).map_err(|e| error_chain(&e))?;
-        self.tera
-            .render(template, &ctx)
-            .map_err(|e| format!("rendering `templates/{template}` failed: {}", error_chain(&e)))
+        self.tera.render(template, &ctx).map_err(|e| {
+            format!(
+                "rendering `templates/{template}` failed: {}",
+                error_chain(&e)
+            )
+        })
     }
 }
 
@@ -171,12 +231,26 @@ pub fn render_page(
     existing: &HashSet<String>,
     page: &Page,
 ) -> Result<String, String> {
-    let view = View { site, indexes, existing };
+    let view = View {
+        site,
+        indexes,
+        existing,
+    };
     match &page.kind {
-        PageKind::Article { lang, index } => renderer.render("article.html", &view.article(*lang, *index, &page.path)),
-        PageKind::List { lang, list, page: n } => renderer.render("list.html", &view.list(*lang, list, *n, &page.path)),
-        PageKind::Alliances(lang) => renderer.render("alliances.html", &view.alliances(*lang, &page.path)),
-        PageKind::Countries(lang) => renderer.render("countries.html", &view.countries(*lang, &page.path)),
+        PageKind::Article { lang, index } => {
+            renderer.render("article.html", &view.article(*lang, *index, &page.path))
+        }
+        PageKind::List {
+            lang,
+            list,
+            page: n,
+        } => renderer.render("list.html", &view.list(*lang, list, *n, &page.path)),
+        PageKind::Alliances(lang) => {
+            renderer.render("alliances.html", &view.alliances(*lang, &page.path))
+        }
+        PageKind::Countries(lang) => {
+            renderer.render("countries.html", &view.countries(*lang, &page.path))
+        }
         PageKind::Years(lang) => renderer.render("years.html", &view.years(*lang, &page.path)),
         PageKind::LanguageChooser => renderer.render("language-chooser.html", &view.chooser()),
         PageKind::NotFound => renderer.render("404.html", &view.chooser()),
@@ -380,20 +454,49 @@ impl<'a> View<'a> {
         self.site.urls.link(path)
     }
 
-    fn common(&self, lang: Lang, path: &str, section: Section, title: String, description: String) -> Common<'a> {
+    fn common(
+        &self,
+        lang: Lang,
+        path: &str,
+        section: Section,
+        title: String,
+        description: String,
+    ) -> Common<'a> {
         let config = &self.site.config;
         let other = lang.other();
-        let counterpart = format!("/{other}/{}", path.strip_prefix(&format!("/{lang}/")).unwrap_or(""));
+        let counterpart = format!(
+            "/{other}/{}",
+            path.strip_prefix(&format!("/{lang}/")).unwrap_or("")
+        );
         let exact = self.existing.contains(&counterpart);
-        let switch_path = if exact { counterpart.clone() } else { urls::home(other) };
+        let switch_path = if exact {
+            counterpart.clone()
+        } else {
+            urls::home(other)
+        };
         let urls = &self.site.urls;
-        let mut alternates = vec![Alternate { hreflang: lang.html_lang(), href: urls.permalink(path) }];
+        let mut alternates = vec![Alternate {
+            hreflang: lang.html_lang(),
+            href: urls.permalink(path),
+        }];
         if exact {
-            alternates.push(Alternate { hreflang: other.html_lang(), href: urls.permalink(&counterpart) });
+            alternates.push(Alternate {
+                hreflang: other.html_lang(),
+                href: urls.permalink(&counterpart),
+            });
         }
-        let default_path = if lang == config.default_language { Some(path) } else if exact { Some(counterpart.as_str()) } else { None };
+        let default_path = if lang == config.default_language {
+            Some(path)
+        } else if exact {
+            Some(counterpart.as_str())
+        } else {
+            None
+        };
         if let Some(p) = default_path {
-            alternates.push(Alternate { hreflang: "x-default", href: urls.permalink(p) });
+            alternates.push(Alternate {
+                hreflang: "x-default",
+                href: urls.permalink(p),
+            });
         }
         let t = i18n::strings(lang);
         let nav = [
@@ -403,7 +506,11 @@ impl<'a> View<'a> {
             (Section::Years, "nav_years", urls::years(lang)),
         ]
         .into_iter()
-        .map(|(s, key, p)| NavItem { label: i18n::get(lang, key), url: self.link(&p), current: s == section })
+        .map(|(s, key, p)| NavItem {
+            label: i18n::get(lang, key),
+            url: self.link(&p),
+            current: s == section,
+        })
         .collect();
         let language = config.language(lang);
         Common {
@@ -432,12 +539,22 @@ impl<'a> View<'a> {
     }
 
     fn alliance_link(&self, lang: Lang, key: &AllianceKey) -> Link {
-        let name = self.site.config.alliance(key.as_str()).map_or_else(|| key.to_string(), |a| a.name.get(lang).to_owned());
-        Link { name, url: self.link(&urls::alliance(lang, key)) }
+        let name = self
+            .site
+            .config
+            .alliance(key.as_str())
+            .map_or_else(|| key.to_string(), |a| a.name.get(lang).to_owned());
+        Link {
+            name,
+            url: self.link(&urls::alliance(lang, key)),
+        }
     }
 
     fn country_link(&self, lang: Lang, code: CountryCode) -> Link {
-        Link { name: self.site.config.country_name(code, lang), url: self.link(&urls::country(lang, code)) }
+        Link {
+            name: self.site.config.country_name(code, lang),
+            url: self.link(&urls::country(lang, code)),
+        }
     }
 
     fn card(&self, a: &Article) -> Card {
@@ -448,13 +565,24 @@ impl<'a> View<'a> {
             date_display: a.lang.format_date(a.date),
             summary: a.summary.clone(),
             image: a.image.clone(),
-            alliances: a.alliances.iter().map(|k| self.alliance_link(a.lang, k)).collect(),
-            countries: a.countries.iter().map(|c| self.country_link(a.lang, *c)).collect(),
+            alliances: a
+                .alliances
+                .iter()
+                .map(|k| self.alliance_link(a.lang, k))
+                .collect(),
+            countries: a
+                .countries
+                .iter()
+                .map(|c| self.country_link(a.lang, *c))
+                .collect(),
         }
     }
 
     fn crumb_home(&self, lang: Lang) -> Link {
-        Link { name: i18n::get(lang, "nav_home").to_owned(), url: self.link(&urls::home(lang)) }
+        Link {
+            name: i18n::get(lang, "nav_home").to_owned(),
+            url: self.link(&urls::home(lang)),
+        }
     }
 
     fn article(&self, lang: Lang, index: usize, path: &str) -> ArticleContext<'a> {
@@ -462,7 +590,13 @@ impl<'a> View<'a> {
         let a = &articles[index];
         let year = chrono::Datelike::year(&a.date);
         ArticleContext {
-            common: self.common(lang, path, Section::Home, a.title.clone(), a.summary.clone()),
+            common: self.common(
+                lang,
+                path,
+                Section::Home,
+                a.title.clone(),
+                a.summary.clone(),
+            ),
             article: ArticleView {
                 title: &a.title,
                 date: a.date.to_string(),
@@ -470,8 +604,16 @@ impl<'a> View<'a> {
                 summary: &a.summary,
                 body: &a.html,
                 source: a.source.as_ref(),
-                alliances: a.alliances.iter().map(|k| self.alliance_link(lang, k)).collect(),
-                countries: a.countries.iter().map(|c| self.country_link(lang, *c)).collect(),
+                alliances: a
+                    .alliances
+                    .iter()
+                    .map(|k| self.alliance_link(lang, k))
+                    .collect(),
+                countries: a
+                    .countries
+                    .iter()
+                    .map(|c| self.country_link(lang, *c))
+                    .collect(),
                 tags: &a.tags,
                 image: a.image.as_deref(),
                 url: self.link(path),
@@ -480,10 +622,18 @@ impl<'a> View<'a> {
             // The list is newest first: the previous (older) article comes after.
             prev: articles.get(index + 1).map(|p| self.card(p)),
             next: index.checked_sub(1).map(|n| self.card(&articles[n])),
-            related: self.indexes.related(lang, index).iter().map(|&j| self.card(&articles[j])).collect(),
+            related: self
+                .indexes
+                .related(lang, index)
+                .iter()
+                .map(|&j| self.card(&articles[j]))
+                .collect(),
             breadcrumbs: vec![
                 self.crumb_home(lang),
-                Link { name: i18n::year_name(lang, year), url: self.link(&urls::year(lang, year)) },
+                Link {
+                    name: i18n::year_name(lang, year),
+                    url: self.link(&urls::year(lang, year)),
+                },
             ],
         }
     }
@@ -492,33 +642,76 @@ impl<'a> View<'a> {
         let articles = self.site.articles(lang);
         let tax = self.indexes.get(lang);
         let all: Vec<usize>;
-        let (items, first, section, kind, heading, subheading): (&[usize], String, Section, &str, String, String) = match list {
+        let (items, first, section, kind, heading, subheading): (
+            &[usize],
+            String,
+            Section,
+            &str,
+            String,
+            String,
+        ) = match list {
             ListKind::Home => {
                 all = (0..articles.len()).collect();
-                (&all, urls::home(lang), Section::Home, "home", i18n::get(lang, "latest").to_owned(), String::new())
+                (
+                    &all,
+                    urls::home(lang),
+                    Section::Home,
+                    "home",
+                    i18n::get(lang, "latest").to_owned(),
+                    String::new(),
+                )
             }
             ListKind::Alliance(key) => {
                 let (name, other) = match self.site.config.alliance(key.as_str()) {
-                    Some(a) => (a.name.get(lang).to_owned(), a.name.get(lang.other()).to_owned()),
+                    Some(a) => (
+                        a.name.get(lang).to_owned(),
+                        a.name.get(lang.other()).to_owned(),
+                    ),
                     None => (key.to_string(), String::new()),
                 };
                 let items = tax.alliances.get(key).map_or(&[][..], Vec::as_slice);
-                (items, urls::alliance(lang, key), Section::Alliances, "alliance", name, other)
+                (
+                    items,
+                    urls::alliance(lang, key),
+                    Section::Alliances,
+                    "alliance",
+                    name,
+                    other,
+                )
             }
             ListKind::Country(code) => {
                 let items = tax.countries.get(code).map_or(&[][..], Vec::as_slice);
                 let name = self.site.config.country_name(*code, lang);
                 let other = self.site.config.country_name(*code, lang.other());
-                (items, urls::country(lang, *code), Section::Countries, "country", name, other)
+                (
+                    items,
+                    urls::country(lang, *code),
+                    Section::Countries,
+                    "country",
+                    name,
+                    other,
+                )
             }
             ListKind::Year(year) => {
                 let items = tax.years.get(year).map_or(&[][..], Vec::as_slice);
-                (items, urls::year(lang, *year), Section::Years, "year", i18n::year_name(lang, *year), String::new())
+                (
+                    items,
+                    urls::year(lang, *year),
+                    Section::Years,
+                    "year",
+                    i18n::year_name(lang, *year),
+                    String::new(),
+                )
             }
         };
         let total = page_count(items.len());
         let start = (n - 1) * PAGE_SIZE;
-        let cards = items.iter().skip(start).take(PAGE_SIZE).map(|&i| self.card(&articles[i])).collect();
+        let cards = items
+            .iter()
+            .skip(start)
+            .take(PAGE_SIZE)
+            .map(|&i| self.card(&articles[i]))
+            .collect();
         let pagination = Pagination {
             current: n,
             total,
@@ -526,18 +719,35 @@ impl<'a> View<'a> {
             prev: (n > 1).then(|| self.link(&urls::paginated(&first, n - 1))),
             next: (n < total).then(|| self.link(&urls::paginated(&first, n + 1))),
             pages: (1..=total)
-                .map(|k| PageLink { number: k, url: self.link(&urls::paginated(&first, k)), current: k == n })
+                .map(|k| PageLink {
+                    number: k,
+                    url: self.link(&urls::paginated(&first, k)),
+                    current: k == n,
+                })
                 .collect(),
         };
         let sidebar = (matches!(list, ListKind::Home) && n == 1).then(|| self.sidebar(lang));
         let mut breadcrumbs = vec![self.crumb_home(lang)];
         match list {
             ListKind::Home => breadcrumbs.clear(),
-            ListKind::Alliance(_) => breadcrumbs.push(Link { name: i18n::get(lang, "alliances_title").into(), url: self.link(&urls::alliances(lang)) }),
-            ListKind::Country(_) => breadcrumbs.push(Link { name: i18n::get(lang, "countries_title").into(), url: self.link(&urls::countries(lang)) }),
-            ListKind::Year(_) => breadcrumbs.push(Link { name: i18n::get(lang, "years_title").into(), url: self.link(&urls::years(lang)) }),
+            ListKind::Alliance(_) => breadcrumbs.push(Link {
+                name: i18n::get(lang, "alliances_title").into(),
+                url: self.link(&urls::alliances(lang)),
+            }),
+            ListKind::Country(_) => breadcrumbs.push(Link {
+                name: i18n::get(lang, "countries_title").into(),
+                url: self.link(&urls::countries(lang)),
+            }),
+            ListKind::Year(_) => breadcrumbs.push(Link {
+                name: i18n::get(lang, "years_title").into(),
+                url: self.link(&urls::years(lang)),
+            }),
         }
-        let title = if n > 1 { format!("{heading} · {}", pagination.label) } else { heading.clone() };
+        let title = if n > 1 {
+            format!("{heading} · {}", pagination.label)
+        } else {
+            heading.clone()
+        };
         let description = match list {
             ListKind::Home => self.site.config.language(lang).description.clone(),
             _ => format!("{heading} — {}", i18n::article_count(lang, items.len())),
@@ -555,7 +765,14 @@ impl<'a> View<'a> {
         }
     }
 
-    fn term_count(&self, lang: Lang, name: String, other_name: String, url: String, items: &[usize]) -> TermCount {
+    fn term_count(
+        &self,
+        lang: Lang,
+        name: String,
+        other_name: String,
+        url: String,
+        items: &[usize],
+    ) -> TermCount {
         let articles = self.site.articles(lang);
         TermCount {
             name,
@@ -576,7 +793,13 @@ impl<'a> View<'a> {
             .iter()
             .map(|a| {
                 let items = tax.alliances.get(&a.key).map_or(&[][..], Vec::as_slice);
-                self.term_count(lang, a.name.get(lang).into(), a.name.get(lang.other()).into(), urls::alliance(lang, &a.key), items)
+                self.term_count(
+                    lang,
+                    a.name.get(lang).into(),
+                    a.name.get(lang.other()).into(),
+                    urls::alliance(lang, &a.key),
+                    items,
+                )
             })
             .collect()
     }
@@ -587,7 +810,13 @@ impl<'a> View<'a> {
             .iter()
             .map(|(code, items)| {
                 let config = &self.site.config;
-                let mut t = self.term_count(lang, config.country_name(*code, lang), config.country_name(*code, lang.other()), urls::country(lang, *code), items);
+                let mut t = self.term_count(
+                    lang,
+                    config.country_name(*code, lang),
+                    config.country_name(*code, lang.other()),
+                    urls::country(lang, *code),
+                    items,
+                );
                 t.flag = code.flag();
                 (code.region(), t)
             })
@@ -599,18 +828,42 @@ impl<'a> View<'a> {
         tax.years
             .iter()
             .rev()
-            .map(|(year, items)| self.term_count(lang, i18n::year_name(lang, *year), String::new(), urls::year(lang, *year), items))
+            .map(|(year, items)| {
+                self.term_count(
+                    lang,
+                    i18n::year_name(lang, *year),
+                    String::new(),
+                    urls::year(lang, *year),
+                    items,
+                )
+            })
             .collect()
     }
 
     fn sidebar(&self, lang: Lang) -> Sidebar {
-        let mut countries: Vec<TermCount> = self.country_counts(lang).into_iter().map(|(_, t)| t).collect();
+        let mut countries: Vec<TermCount> = self
+            .country_counts(lang)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
         countries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
         countries.truncate(HOME_COUNTRIES);
-        Sidebar { alliances: self.alliance_counts(lang), countries, years: self.year_counts(lang) }
+        Sidebar {
+            alliances: self.alliance_counts(lang),
+            countries,
+            years: self.year_counts(lang),
+        }
     }
 
-    fn terms_page(&self, lang: Lang, path: &str, section: Section, key: &'static str, terms: Vec<TermCount>, regions: Vec<RegionGroup>) -> TermsContext<'a> {
+    fn terms_page(
+        &self,
+        lang: Lang,
+        path: &str,
+        section: Section,
+        key: &'static str,
+        terms: Vec<TermCount>,
+        regions: Vec<RegionGroup>,
+    ) -> TermsContext<'a> {
         let heading = i18n::get(lang, key);
         let intro_key = match section {
             Section::Alliances => "alliances_intro",
@@ -618,7 +871,13 @@ impl<'a> View<'a> {
             _ => "years_intro",
         };
         TermsContext {
-            common: self.common(lang, path, section, heading.to_owned(), i18n::get(lang, intro_key).to_owned()),
+            common: self.common(
+                lang,
+                path,
+                section,
+                heading.to_owned(),
+                i18n::get(lang, intro_key).to_owned(),
+            ),
             heading,
             intro: i18n::get(lang, intro_key),
             terms,
@@ -628,7 +887,14 @@ impl<'a> View<'a> {
     }
 
     fn alliances(&self, lang: Lang, path: &str) -> TermsContext<'a> {
-        self.terms_page(lang, path, Section::Alliances, "alliances_title", self.alliance_counts(lang), Vec::new())
+        self.terms_page(
+            lang,
+            path,
+            Section::Alliances,
+            "alliances_title",
+            self.alliance_counts(lang),
+            Vec::new(),
+        )
     }
 
     fn countries(&self, lang: Lang, path: &str) -> TermsContext<'a> {
@@ -640,14 +906,31 @@ impl<'a> View<'a> {
             .into_iter()
             .map(|(region, mut countries)| {
                 countries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-                RegionGroup { name: i18n::get(lang, region.label_key()), countries }
+                RegionGroup {
+                    name: i18n::get(lang, region.label_key()),
+                    countries,
+                }
             })
             .collect();
-        self.terms_page(lang, path, Section::Countries, "countries_title", Vec::new(), regions)
+        self.terms_page(
+            lang,
+            path,
+            Section::Countries,
+            "countries_title",
+            Vec::new(),
+            regions,
+        )
     }
 
     fn years(&self, lang: Lang, path: &str) -> TermsContext<'a> {
-        self.terms_page(lang, path, Section::Years, "years_title", self.year_counts(lang), Vec::new())
+        self.terms_page(
+            lang,
+            path,
+            Section::Years,
+            "years_title",
+            self.year_counts(lang),
+            Vec::new(),
+        )
     }
 
     fn chooser(&self) -> ChooserContext<'a> {

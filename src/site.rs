@@ -81,11 +81,23 @@ impl ArticleIndex {
 }
 
 /// Converts every body, resolving references; problems are reported per file and line.
-pub fn assemble(root: &Path, config: SiteConfig, corpus: Corpus, urls: Urls) -> (Site, Diagnostics) {
+pub fn assemble(
+    root: &Path,
+    config: SiteConfig,
+    corpus: Corpus,
+    urls: Urls,
+) -> (Site, Diagnostics) {
     let content_dir = root.join(CONTENT_DIR);
-    let canonical_content = content_dir.canonicalize().unwrap_or_else(|_| content_dir.clone());
+    let canonical_content = content_dir
+        .canonicalize()
+        .unwrap_or_else(|_| content_dir.clone());
     let index = ArticleIndex::new(&corpus);
-    let resolver = Resolver { content_dir: &content_dir, canonical_content: &canonical_content, index: &index, urls: &urls };
+    let resolver = Resolver {
+        content_dir: &content_dir,
+        canonical_content: &canonical_content,
+        index: &index,
+        urls: &urls,
+    };
 
     let docs: Vec<(&Document, bool)> = corpus
         .pairs
@@ -114,19 +126,38 @@ pub fn assemble(root: &Path, config: SiteConfig, corpus: Corpus, urls: Urls) -> 
     for list in [&mut zh, &mut en] {
         list.sort_by(|a, b| (b.date, &a.slug).cmp(&(a.date, &b.slug)));
     }
-    (Site { config, urls, zh, en, media, content_dir }, diags)
+    (
+        Site {
+            config,
+            urls,
+            zh,
+            en,
+            media,
+            content_dir,
+        },
+        diags,
+    )
 }
 
-fn convert(doc: &Document, translated: bool, resolver: &Resolver) -> (Article, BTreeSet<PathBuf>, Vec<Diagnostic>) {
+fn convert(
+    doc: &Document,
+    translated: bool,
+    resolver: &Resolver,
+) -> (Article, BTreeSet<PathBuf>, Vec<Diagnostic>) {
     let converted = markdown::to_html(&doc.body);
     let files = std::cell::RefCell::new(BTreeSet::new());
     let resolve = |reference: &str| resolver.resolve(doc, reference, &files);
-    let rewritten = markdown::rewrite::rewrite(&converted.html, resolver.urls.base_path(), &resolve);
+    let rewritten =
+        markdown::rewrite::rewrite(&converted.html, resolver.urls.base_path(), &resolve);
     let problems = rewritten
         .broken
         .iter()
         .map(|(reference, message)| {
-            let line = if reference.is_empty() { doc.body_line } else { doc.line_of(reference) };
+            let line = if reference.is_empty() {
+                doc.body_line
+            } else {
+                doc.line_of(reference)
+            };
             Diagnostic::error(&doc.file, message.clone()).at_line(line)
         })
         .collect();
@@ -163,7 +194,12 @@ struct Resolver<'a> {
 impl Resolver<'_> {
     /// Resolves a relative reference written in `doc`: another article's `.md` file becomes
     /// that article's URL in the page's language; any other file is published under `/media/`.
-    fn resolve(&self, doc: &Document, reference: &str, files: &std::cell::RefCell<BTreeSet<PathBuf>>) -> Resolved {
+    fn resolve(
+        &self,
+        doc: &Document,
+        reference: &str,
+        files: &std::cell::RefCell<BTreeSet<PathBuf>>,
+    ) -> Resolved {
         let (path_part, suffix) = match reference.find(['?', '#']) {
             Some(i) => reference.split_at(i),
             None => (reference, ""),
@@ -177,8 +213,16 @@ impl Resolver<'_> {
         if decoded.ends_with(".md") {
             return match self.index.by_file.get(&target) {
                 Some((slug, present)) => {
-                    let lang = if present[lang_index(doc.lang)] { doc.lang } else { doc.lang.other() };
-                    Resolved::Url(format!("{}{}", self.urls.link(&urls::article(lang, slug)), suffix))
+                    let lang = if present[lang_index(doc.lang)] {
+                        doc.lang
+                    } else {
+                        doc.lang.other()
+                    };
+                    Resolved::Url(format!(
+                        "{}{}",
+                        self.urls.link(&urls::article(lang, slug)),
+                        suffix
+                    ))
                 }
                 None => Resolved::Broken(format!(
                     "`{reference}` links to `{}`, which is not a published article of this site",

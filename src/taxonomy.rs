@@ -30,7 +30,10 @@ impl Taxonomy {
             for code in &a.countries {
                 t.countries.entry(*code).or_default().push(i);
             }
-            t.years.entry(chrono::Datelike::year(&a.date)).or_default().push(i);
+            t.years
+                .entry(chrono::Datelike::year(&a.date))
+                .or_default()
+                .push(i);
         }
         t
     }
@@ -50,7 +53,12 @@ impl Indexes {
         let en = Taxonomy::new(site.articles(Lang::En));
         let zh_related = related_all(site.articles(Lang::Zh), &zh);
         let en_related = related_all(site.articles(Lang::En), &en);
-        Indexes { zh, en, zh_related, en_related }
+        Indexes {
+            zh,
+            en,
+            zh_related,
+            en_related,
+        }
     }
 
     pub fn get(&self, lang: Lang) -> &Taxonomy {
@@ -75,7 +83,11 @@ impl Indexes {
 /// (China, in this field) appears on nearly every article.
 fn related_all(articles: &[Article], taxonomy: &Taxonomy) -> Vec<Vec<usize>> {
     const WINDOW: usize = 8;
-    let lists: Vec<&Vec<usize>> = taxonomy.alliances.values().chain(taxonomy.countries.values()).collect();
+    let lists: Vec<&Vec<usize>> = taxonomy
+        .alliances
+        .values()
+        .chain(taxonomy.countries.values())
+        .collect();
     // For each article: (term, its position in that term's list).
     let mut terms_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); articles.len()];
     for (term, list) in lists.iter().enumerate() {
@@ -99,9 +111,17 @@ fn related_all(articles: &[Article], taxonomy: &Taxonomy) -> Vec<Vec<usize>> {
             let mut candidates: Vec<(usize, usize)> = score.into_iter().collect();
             let date = articles[i].date;
             candidates.sort_by_key(|&(j, s)| {
-                (std::cmp::Reverse(s), (articles[j].date - date).num_days().abs(), j)
+                (
+                    std::cmp::Reverse(s),
+                    (articles[j].date - date).num_days().abs(),
+                    j,
+                )
             });
-            candidates.into_iter().take(RELATED).map(|(j, _)| j).collect()
+            candidates
+                .into_iter()
+                .take(RELATED)
+                .map(|(j, _)| j)
+                .collect()
         })
         .collect()
 }

@@ -137,10 +137,19 @@ mod tests {
     fn links_carry_the_base_path() {
         let urls = Urls::new(BaseUrl::parse("https://x.edu.cn/intl/news/").unwrap());
         let slug = Slug::parse("luban").unwrap();
-        assert_eq!(urls.link(&article(Lang::En, &slug)), "/intl/news/en/news/luban/");
-        assert_eq!(urls.permalink(&home(Lang::Zh)), "https://x.edu.cn/intl/news/zh/");
+        assert_eq!(
+            urls.link(&article(Lang::En, &slug)),
+            "/intl/news/en/news/luban/"
+        );
+        assert_eq!(
+            urls.permalink(&home(Lang::Zh)),
+            "https://x.edu.cn/intl/news/zh/"
+        );
         assert_eq!(paginated(&years(Lang::Zh), 3), "/zh/years/page/3/");
-        assert_eq!(media("news/2024/合作 照片.jpg"), "/media/news/2024/%E5%90%88%E4%BD%9C%20%E7%85%A7%E7%89%87.jpg");
+        assert_eq!(
+            media("news/2024/合作 照片.jpg"),
+            "/media/news/2024/%E5%90%88%E4%BD%9C%20%E7%85%A7%E7%89%87.jpg"
+        );
         assert_eq!(percent_decode("%E5%90%88x%2"), "合x%2");
     }
 }

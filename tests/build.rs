@@ -8,7 +8,13 @@ fn three_pairs() -> Site {
     let site = Site::new();
     site.pair("2024", "luban-kenya", "2024-03-01", "wvteda", "KE, CN")
         .pair("2024", "norway-visit", "2024-11-21", "", "NO")
-        .pair("2023", "sco-forum", "2023-06-15", "sco, wvteda", "KZ, RU, CN");
+        .pair(
+            "2023",
+            "sco-forum",
+            "2023-06-15",
+            "sco, wvteda",
+            "KZ, RU, CN",
+        );
     site
 }
 
@@ -21,8 +27,14 @@ fn every_pair_has_both_pages_linked_to_each_other() {
         let en = site.page(&format!("/en/news/{slug}/"));
         assert_eq!(zh.attr("html", "lang").as_deref(), Some("zh-Hans"));
         assert_eq!(en.attr("html", "lang").as_deref(), Some("en"));
-        assert_eq!(zh.attr(".lang-switch a", "href"), Some(format!("/en/news/{slug}/")));
-        assert_eq!(en.attr(".lang-switch a", "href"), Some(format!("/zh/news/{slug}/")));
+        assert_eq!(
+            zh.attr(".lang-switch a", "href"),
+            Some(format!("/en/news/{slug}/"))
+        );
+        assert_eq!(
+            en.attr(".lang-switch a", "href"),
+            Some(format!("/zh/news/{slug}/"))
+        );
         assert_eq!(zh.attr(".lang-switch a", "lang").as_deref(), Some("en"));
         let alternates = zh.attrs("link[rel=alternate][hreflang]", "hreflang");
         assert_eq!(alternates, ["zh-Hans", "en", "x-default"]);
@@ -37,16 +49,34 @@ fn article_pages_show_dates_terms_and_neighbours_in_their_language() {
     let zh = site.page("/zh/news/norway-visit/");
     assert_eq!(zh.texts(".meta time"), ["2024年11月21日"]);
     assert_eq!(zh.texts(".article-header .chips-countries a"), ["挪威"]);
-    assert_eq!(zh.attrs(".article-header .chips-countries a", "href"), ["/zh/countries/no/"]);
+    assert_eq!(
+        zh.attrs(".article-header .chips-countries a", "href"),
+        ["/zh/countries/no/"]
+    );
     let en = site.page("/en/news/luban-kenya/");
     assert_eq!(en.texts(".meta time"), ["1 March 2024"]);
-    assert_eq!(en.texts(".article-header .chips-alliances a"), ["World Vocational and Technical Education Development Alliance"]);
-    assert_eq!(en.texts(".article-header .chips-countries a"), ["Kenya", "China"]);
+    assert_eq!(
+        en.texts(".article-header .chips-alliances a"),
+        ["World Vocational and Technical Education Development Alliance"]
+    );
+    assert_eq!(
+        en.texts(".article-header .chips-countries a"),
+        ["Kenya", "China"]
+    );
     // Newest first: norway (2024-11) → luban (2024-03) → sco (2023).
-    assert_eq!(en.attr(".prev-next .prev", "href").as_deref(), Some("/en/news/sco-forum/"));
-    assert_eq!(en.attr(".prev-next .next", "href").as_deref(), Some("/en/news/norway-visit/"));
+    assert_eq!(
+        en.attr(".prev-next .prev", "href").as_deref(),
+        Some("/en/news/sco-forum/")
+    );
+    assert_eq!(
+        en.attr(".prev-next .next", "href").as_deref(),
+        Some("/en/news/norway-visit/")
+    );
     // Related articles share an alliance or a country.
-    assert_eq!(en.attrs(".related .card-title a", "href"), ["/en/news/sco-forum/"]);
+    assert_eq!(
+        en.attrs(".related .card-title a", "href"),
+        ["/en/news/sco-forum/"]
+    );
 }
 
 #[test]
@@ -54,29 +84,62 @@ fn term_pages_list_exactly_their_articles() {
     let site = three_pairs();
     site.build_ok();
     let wvteda = site.page("/zh/alliances/wvteda/");
-    assert_eq!(wvteda.listed(), ["/zh/news/luban-kenya/", "/zh/news/sco-forum/"]);
-    assert_eq!(site.page("/en/alliances/sco/").listed(), ["/en/news/sco-forum/"]);
-    assert_eq!(site.page("/en/countries/cn/").listed(), ["/en/news/luban-kenya/", "/en/news/sco-forum/"]);
-    assert_eq!(site.page("/zh/countries/no/").listed(), ["/zh/news/norway-visit/"]);
-    assert_eq!(site.page("/en/years/2024/").listed(), ["/en/news/norway-visit/", "/en/news/luban-kenya/"]);
-    assert_eq!(site.page("/zh/years/2023/").listed(), ["/zh/news/sco-forum/"]);
+    assert_eq!(
+        wvteda.listed(),
+        ["/zh/news/luban-kenya/", "/zh/news/sco-forum/"]
+    );
+    assert_eq!(
+        site.page("/en/alliances/sco/").listed(),
+        ["/en/news/sco-forum/"]
+    );
+    assert_eq!(
+        site.page("/en/countries/cn/").listed(),
+        ["/en/news/luban-kenya/", "/en/news/sco-forum/"]
+    );
+    assert_eq!(
+        site.page("/zh/countries/no/").listed(),
+        ["/zh/news/norway-visit/"]
+    );
+    assert_eq!(
+        site.page("/en/years/2024/").listed(),
+        ["/en/news/norway-visit/", "/en/news/luban-kenya/"]
+    );
+    assert_eq!(
+        site.page("/zh/years/2023/").listed(),
+        ["/zh/news/sco-forum/"]
+    );
     assert!(!site.exists("/zh/countries/fr/index.html"));
     assert!(!site.exists("/zh/years/2022/index.html"));
 
     let alliances = site.page("/en/alliances/");
-    assert_eq!(alliances.texts(".terms .term-name"), [
-        "China-SCO Vocational Education Development Alliance",
-        "World Vocational and Technical Education Development Alliance",
-    ]);
-    assert_eq!(alliances.texts(".terms .term-count"), ["1 article", "2 articles"]);
-    assert_eq!(alliances.texts(".terms .term-other"), ["中国—上合组织职教发展联盟", "世界职业技术教育发展联盟"]);
+    assert_eq!(
+        alliances.texts(".terms .term-name"),
+        [
+            "China-SCO Vocational Education Development Alliance",
+            "World Vocational and Technical Education Development Alliance",
+        ]
+    );
+    assert_eq!(
+        alliances.texts(".terms .term-count"),
+        ["1 article", "2 articles"]
+    );
+    assert_eq!(
+        alliances.texts(".terms .term-other"),
+        ["中国—上合组织职教发展联盟", "世界职业技术教育发展联盟"]
+    );
 
     let countries = site.page("/zh/countries/");
     assert_eq!(countries.texts(".region h2"), ["亚洲", "非洲", "欧洲"]);
     let names = countries.texts(".terms .term-name");
     assert_eq!(names, ["中国", "哈萨克斯坦", "肯尼亚", "俄罗斯", "挪威"]);
-    assert_eq!(site.page("/en/years/").texts(".terms .term-name"), ["2024", "2023"]);
-    assert_eq!(site.page("/zh/years/").texts(".terms .term-name"), ["2024年", "2023年"]);
+    assert_eq!(
+        site.page("/en/years/").texts(".terms .term-name"),
+        ["2024", "2023"]
+    );
+    assert_eq!(
+        site.page("/zh/years/").texts(".terms .term-name"),
+        ["2024年", "2023年"]
+    );
 }
 
 #[test]
@@ -87,14 +150,26 @@ fn lists_are_paginated_twenty_a_page() {
         site.pair("2024", &format!("item-{i:02}"), &date, "wvteda", "KE");
     }
     site.build_ok();
-    for base in ["/zh/", "/en/alliances/wvteda/", "/zh/countries/ke/", "/en/years/2024/"] {
+    for base in [
+        "/zh/",
+        "/en/alliances/wvteda/",
+        "/zh/countries/ke/",
+        "/en/years/2024/",
+    ] {
         let first = site.page(base);
         assert_eq!(first.listed().len(), 20, "{base}");
         assert_eq!(first.listed()[0], format!("/{}/news/item-44/", &base[1..3]));
-        assert_eq!(site.page(&format!("{base}page/2/")).listed().len(), 20, "{base}");
+        assert_eq!(
+            site.page(&format!("{base}page/2/")).listed().len(),
+            20,
+            "{base}"
+        );
         let last = site.page(&format!("{base}page/3/"));
         assert_eq!(last.listed().len(), 5, "{base}");
-        assert_eq!(last.attr(".pagination a[rel=prev]", "href"), Some(format!("{base}page/2/")));
+        assert_eq!(
+            last.attr(".pagination a[rel=prev]", "href"),
+            Some(format!("{base}page/2/"))
+        );
         assert!(last.attr(".pagination a[rel=next]", "href").is_none());
         assert!(!site.exists(&format!("{base}page/4/index.html")));
     }
@@ -103,22 +178,39 @@ fn lists_are_paginated_twenty_a_page() {
 #[test]
 fn one_language_articles_switch_to_the_other_home_page() {
     let site = three_pairs();
-    site.article("2025", "only-zh", "zh", "title: 仅中文\ndate: 2025-01-02\ncountries: [FR]", "正文。");
+    site.article(
+        "2025",
+        "only-zh",
+        "zh",
+        "title: 仅中文\ndate: 2025-01-02\ncountries: [FR]",
+        "正文。",
+    );
     site.build_ok();
     let zh = site.page("/zh/news/only-zh/");
     assert_eq!(zh.attr(".lang-switch a", "href").as_deref(), Some("/en/"));
-    assert_eq!(zh.attrs("link[rel=alternate][hreflang]", "hreflang"), ["zh-Hans", "x-default"]);
+    assert_eq!(
+        zh.attrs("link[rel=alternate][hreflang]", "hreflang"),
+        ["zh-Hans", "x-default"]
+    );
     assert!(zh.texts(".notice")[0].contains("暂无英文版"));
     assert!(!site.exists("/en/news/only-zh/index.html"));
     // France has a Chinese article only: its English page does not exist, so the switch
     // from the Chinese country page goes home.
-    assert_eq!(site.page("/zh/countries/fr/").attr(".lang-switch a", "href").as_deref(), Some("/en/"));
+    assert_eq!(
+        site.page("/zh/countries/fr/")
+            .attr(".lang-switch a", "href")
+            .as_deref(),
+        Some("/en/")
+    );
     assert!(!site.exists("/en/countries/fr/index.html"));
 
     let out = site.run(&["check"]);
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("content/news/2025/only-zh.zh.md: published in one language only"), "{stdout}");
+    assert!(
+        stdout.contains("content/news/2025/only-zh.zh.md: published in one language only"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -132,19 +224,36 @@ fn user_text_is_escaped_and_raw_html_sanitised() {
     site.article("2024", "xss", "en", front, body);
     site.build_ok();
     let page = site.page("/en/news/xss/");
-    assert_eq!(page.texts("h1"), ["<script>alert('t')</script> & \"quotes\""]);
+    assert_eq!(
+        page.texts("h1"),
+        ["<script>alert('t')</script> & \"quotes\""]
+    );
     assert!(page.select("script").is_empty(), "{}", page.text);
     assert!(page.select("iframe, style, .prose b").is_empty());
-    for el in page.html.root_element().descendants().filter_map(scraper::ElementRef::wrap) {
+    for el in page
+        .html
+        .root_element()
+        .descendants()
+        .filter_map(scraper::ElementRef::wrap)
+    {
         for (name, value) in el.value().attrs() {
             assert!(!name.starts_with("on"), "{name} on <{}>", el.value().name());
-            assert!(!value.to_ascii_lowercase().contains("javascript:"), "{name}={value}");
+            assert!(
+                !value.to_ascii_lowercase().contains("javascript:"),
+                "{name}={value}"
+            );
         }
     }
     assert_eq!(page.texts(".source a"), ["<em>Outlet</em>"]);
-    assert_eq!(page.attr(".source a", "href").as_deref(), Some("https://example.org/?a=1&b=2"));
+    assert_eq!(
+        page.attr(".source a", "href").as_deref(),
+        Some("https://example.org/?a=1&b=2")
+    );
     assert_eq!(page.texts(".tag"), ["<i>tag</i>"]);
-    assert_eq!(page.attr("meta[name=description]", "content").as_deref(), Some("<b>bold</b> summary"));
+    assert_eq!(
+        page.attr("meta[name=description]", "content").as_deref(),
+        Some("<b>bold</b> summary")
+    );
 }
 
 #[test]
@@ -159,7 +268,13 @@ fn relative_links_and_files_resolve() {
         "title: 链接\ndate: 2024-05-05",
         "见[另一篇](../2023/sco-forum.en.md#section)与[同一目录](luban-kenya.zh.md)。\n\n![合作照片](img/合作%20photo.png)\n\n[报告](../shared/report.pdf) <img src=\"./img/合作 photo.png\" alt=\"raw\">",
     );
-    site.article("2024", "with-links", "en", "title: Links\ndate: 2024-05-05", "See [other](../2023/sco-forum.zh.md).");
+    site.article(
+        "2024",
+        "with-links",
+        "en",
+        "title: Links\ndate: 2024-05-05",
+        "See [other](../2023/sco-forum.zh.md).",
+    );
     site.build_ok();
     let zh = site.page("/zh/news/with-links/");
     let hrefs = zh.attrs(".prose a", "href");
@@ -167,12 +282,22 @@ fn relative_links_and_files_resolve() {
     assert_eq!(hrefs[1], "/zh/news/luban-kenya/");
     assert_eq!(hrefs[2], "/media/news/shared/report.pdf");
     let srcs = zh.attrs(".prose img", "src");
-    assert_eq!(srcs, ["/media/news/2024/img/%E5%90%88%E4%BD%9C%20photo.png"; 2]);
-    assert!(site.out().join("media/news/2024/img/合作 photo.png").is_file());
+    assert_eq!(
+        srcs,
+        ["/media/news/2024/img/%E5%90%88%E4%BD%9C%20photo.png"; 2]
+    );
+    assert!(
+        site.out()
+            .join("media/news/2024/img/合作 photo.png")
+            .is_file()
+    );
     assert!(site.out().join("media/news/shared/report.pdf").is_file());
     assert_eq!(zh.attr(".prose img", "alt").as_deref(), Some("合作照片"));
     // The English page links to the English half of the same article.
-    assert_eq!(site.page("/en/news/with-links/").attrs(".prose a", "href"), ["/en/news/sco-forum/"]);
+    assert_eq!(
+        site.page("/en/news/with-links/").attrs(".prose a", "href"),
+        ["/en/news/sco-forum/"]
+    );
 }
 
 #[test]
@@ -189,12 +314,21 @@ fn markdown_extensions_and_chinese_heading_ids() {
     let page = site.page("/zh/news/md/");
     assert_eq!(page.attr(".prose h2", "id").as_deref(), Some("合作内容"));
     assert_eq!(page.select(".table-scroll > table").len(), 1);
-    assert_eq!(page.attr(".prose td", "style").as_deref(), Some("text-align: left"));
+    assert_eq!(
+        page.attr(".prose td", "style").as_deref(),
+        Some("text-align: left")
+    );
     assert_eq!(page.texts(".prose del"), ["删除"]);
     assert_eq!(page.texts(".footnotes li p"), ["注释内容。"]);
-    assert_eq!(page.attr(".footnote-ref a", "href").as_deref(), Some("#fn-1"));
+    assert_eq!(
+        page.attr(".footnote-ref a", "href").as_deref(),
+        Some("#fn-1")
+    );
     // Browsers percent-decode a fragment before matching it against ids.
-    assert_eq!(qiao::urls::percent_decode(&page.attrs(".prose p a", "href")[1]), "#合作内容");
+    assert_eq!(
+        qiao::urls::percent_decode(&page.attrs(".prose p a", "href")[1]),
+        "#合作内容"
+    );
 }
 
 #[test]
@@ -205,23 +339,38 @@ fn chinese_pages_carry_no_english_interface_text() {
     }
     site.build_ok();
     let mut checked = 0;
-    for entry in walkdir::WalkDir::new(site.out().join("zh")).into_iter().flatten() {
+    for entry in walkdir::WalkDir::new(site.out().join("zh"))
+        .into_iter()
+        .flatten()
+    {
         if entry.file_name() != "index.html" {
             continue;
         }
-        let rel = entry.path().strip_prefix(site.out()).unwrap().parent().unwrap();
+        let rel = entry
+            .path()
+            .strip_prefix(site.out())
+            .unwrap()
+            .parent()
+            .unwrap();
         let page = site.page(&format!("/{}/", rel.display()));
         let body = page.select("body")[0];
         let mut text = String::new();
         for node in body.descendants() {
             if let Some(t) = node.value().as_text() {
-                let in_english = node.ancestors().filter_map(scraper::ElementRef::wrap).any(|e| e.value().attr("lang") == Some("en"));
+                let in_english = node
+                    .ancestors()
+                    .filter_map(scraper::ElementRef::wrap)
+                    .any(|e| e.value().attr("lang") == Some("en"));
                 if !in_english {
                     text.push_str(t);
                 }
             }
         }
-        assert!(!text.chars().any(|c| c.is_ascii_alphabetic()), "{}: {text}", rel.display());
+        assert!(
+            !text.chars().any(|c| c.is_ascii_alphabetic()),
+            "{}: {text}",
+            rel.display()
+        );
         checked += 1;
     }
     assert!(checked >= 8, "only {checked} pages");
@@ -243,24 +392,52 @@ fn root_chooser_and_404_exist_and_link_both_homes() {
 #[test]
 fn drafts_are_published_only_on_request() {
     let site = three_pairs();
-    site.article("2024", "draft", "zh", "title: 草稿\ndate: 2024-12-01\ndraft: true", "草稿。");
-    site.article("2024", "draft", "en", "title: Draft\ndate: 2024-12-01\ndraft: true", "Draft.");
+    site.article(
+        "2024",
+        "draft",
+        "zh",
+        "title: 草稿\ndate: 2024-12-01\ndraft: true",
+        "草稿。",
+    );
+    site.article(
+        "2024",
+        "draft",
+        "en",
+        "title: Draft\ndate: 2024-12-01\ndraft: true",
+        "Draft.",
+    );
     site.build_ok();
     assert!(!site.exists("/zh/news/draft/"));
-    qiao::pipeline::build(&qiao::BuildOptions { drafts: true, ..qiao::BuildOptions::new(site.root()) }).unwrap();
+    qiao::pipeline::build(&qiao::BuildOptions {
+        drafts: true,
+        ..qiao::BuildOptions::new(site.root())
+    })
+    .unwrap();
     assert!(site.exists("/zh/news/draft/index.html"));
 }
 
 #[test]
 fn a_base_url_with_a_path_prefixes_every_link() {
     let site = three_pairs();
-    let opts = qiao::BuildOptions { base_url: Some("https://www.example.edu.cn/intl/news/".into()), ..qiao::BuildOptions::new(site.root()) };
+    let opts = qiao::BuildOptions {
+        base_url: Some("https://www.example.edu.cn/intl/news/".into()),
+        ..qiao::BuildOptions::new(site.root())
+    };
     qiao::pipeline::build(&opts).unwrap();
     let page = site.page("/en/news/luban-kenya/");
-    assert_eq!(page.attr("link[rel=canonical]", "href").as_deref(), Some("https://www.example.edu.cn/intl/news/en/news/luban-kenya/"));
-    assert_eq!(page.attr("link[rel=stylesheet]", "href").as_deref(), Some("/intl/news/style.css"));
+    assert_eq!(
+        page.attr("link[rel=canonical]", "href").as_deref(),
+        Some("https://www.example.edu.cn/intl/news/en/news/luban-kenya/")
+    );
+    assert_eq!(
+        page.attr("link[rel=stylesheet]", "href").as_deref(),
+        Some("/intl/news/style.css")
+    );
     for href in page.attrs("a[href]", "href") {
-        assert!(href.starts_with("/intl/news/") || href.starts_with('#'), "{href}");
+        assert!(
+            href.starts_with("/intl/news/") || href.starts_with('#'),
+            "{href}"
+        );
     }
 }
 

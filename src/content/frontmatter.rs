@@ -13,7 +13,14 @@ use crate::country::CountryCode;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 
 const FIELDS: [&str; 8] = [
-    "title", "date", "summary", "alliances", "countries", "tags", "source", "draft",
+    "title",
+    "date",
+    "summary",
+    "alliances",
+    "countries",
+    "tags",
+    "source",
+    "draft",
 ];
 
 #[derive(Debug, Clone, Serialize)]
@@ -97,9 +104,11 @@ pub fn parse(
         yaml_len += line.len();
     }
     let Some(closing_line) = closing_line else {
-        return Err(one(
-            Diagnostic::error(file, "the front matter is not closed: expected a `---` line after it").at_line(1),
-        ));
+        return Err(one(Diagnostic::error(
+            file,
+            "the front matter is not closed: expected a `---` line after it",
+        )
+        .at_line(1)));
     };
     let yaml = &text[opening.len()..opening.len() + yaml_len];
     let body_start = text
@@ -117,18 +126,22 @@ pub fn parse(
             let msg = e.to_string();
             // serde_yaml appends " at line X column Y", which would contradict our file line.
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
-            return Err(one(
-                Diagnostic::error(file, format!("invalid YAML in the front matter: {msg}")).at_line_opt(line),
-            ));
+            return Err(one(Diagnostic::error(
+                file,
+                format!("invalid YAML in the front matter: {msg}"),
+            )
+            .at_line_opt(line)));
         }
     };
     let map = match value {
         Value::Mapping(m) => m,
         Value::Null => serde_yaml::Mapping::new(),
         _ => {
-            return Err(one(
-                Diagnostic::error(file, "the front matter must be YAML `key: value` lines (title, date, …)").at_line(2),
-            ));
+            return Err(one(Diagnostic::error(
+                file,
+                "the front matter must be YAML `key: value` lines (title, date, …)",
+            )
+            .at_line(2)));
         }
     };
 
@@ -141,15 +154,25 @@ pub fn parse(
             field_lines.entry(key).or_insert(i + 2);
         }
     }
-    let mut v = Validator { file, lines: &field_lines, diags: Diagnostics::default() };
+    let mut v = Validator {
+        file,
+        lines: &field_lines,
+        diags: Diagnostics::default(),
+    };
     let mut warnings = Vec::new();
     for key in map.keys() {
         let key = scalar_string(key).unwrap_or_default();
         if !FIELDS.contains(&key.as_str()) {
             warnings.push(
-                Diagnostic::warning(file, format!("unknown field, ignored (known fields: {})", FIELDS.join(", ")))
-                    .field(key.clone())
-                    .at_line_opt(field_lines.get(&key).copied()),
+                Diagnostic::warning(
+                    file,
+                    format!(
+                        "unknown field, ignored (known fields: {})",
+                        FIELDS.join(", ")
+                    ),
+                )
+                .field(key.clone())
+                .at_line_opt(field_lines.get(&key).copied()),
             );
         }
     }
@@ -164,7 +187,10 @@ pub fn parse(
     };
     let date = match get("date") {
         None => {
-            v.error("date", "missing; expected the publication date as YYYY-MM-DD");
+            v.error(
+                "date",
+                "missing; expected the publication date as YYYY-MM-DD",
+            );
             None
         }
         Some(d) => v.date(d),
@@ -182,7 +208,10 @@ pub fn parse(
                 } else {
                     format!("declared in site.toml: {}", declared.join(", "))
                 };
-                v.error("alliances", &format!("`{name}` is not an alliance key ({hint})"));
+                v.error(
+                    "alliances",
+                    &format!("`{name}` is not an alliance key ({hint})"),
+                );
                 None
             }
         })
@@ -272,7 +301,8 @@ impl Validator<'_> {
     /// field is missing.
     fn error(&mut self, field: &str, msg: &str) {
         let line = self.lines.get(field).copied().unwrap_or(1);
-        self.diags.push(Diagnostic::error(self.file, msg).field(field).at_line(line));
+        self.diags
+            .push(Diagnostic::error(self.file, msg).field(field).at_line(line));
     }
 
     fn non_empty_string(&mut self, field: &str, v: &Value) -> Option<String> {
@@ -295,8 +325,15 @@ impl Validator<'_> {
         match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
             Ok(d) if well_formed => Some(d),
             _ => {
-                let found = if s.is_empty() { describe(v).to_owned() } else { format!("`{s}`") };
-                self.error("date", &format!("expected a date as YYYY-MM-DD (such as 2024-11-21), found {found}"));
+                let found = if s.is_empty() {
+                    describe(v).to_owned()
+                } else {
+                    format!("`{s}`")
+                };
+                self.error(
+                    "date",
+                    &format!("expected a date as YYYY-MM-DD (such as 2024-11-21), found {found}"),
+                );
                 None
             }
         }
@@ -313,7 +350,10 @@ impl Validator<'_> {
         for item in items {
             match scalar_string(item) {
                 Some(s) if !s.trim().is_empty() => out.push(s.trim().to_owned()),
-                _ => self.error(field, &format!("expected a list of strings, found {} in it", describe(item))),
+                _ => self.error(
+                    field,
+                    &format!("expected a list of strings, found {} in it", describe(item)),
+                ),
             }
         }
         out
@@ -326,7 +366,10 @@ impl Validator<'_> {
                 for key in m.keys() {
                     let key = scalar_string(key).unwrap_or_default();
                     if key != "name" && key != "url" {
-                        self.error("source", &format!("unknown key `{key}`; expected `name` and `url`"));
+                        self.error(
+                            "source",
+                            &format!("unknown key `{key}`; expected `name` and `url`"),
+                        );
                     }
                 }
                 let name = m.get("name").and_then(scalar_string);
@@ -334,7 +377,10 @@ impl Validator<'_> {
                 (name, url)
             }
             other => {
-                self.error("source", &format!("expected `{{name, url}}`, found {}", describe(other)));
+                self.error(
+                    "source",
+                    &format!("expected `{{name, url}}`, found {}", describe(other)),
+                );
                 return None;
             }
         };
@@ -342,13 +388,19 @@ impl Validator<'_> {
         if let Some(u) = &url
             && !(u.starts_with("https://") || u.starts_with("http://"))
         {
-            self.error("source", &format!("`url` must be an http:// or https:// address, found `{u}`"));
+            self.error(
+                "source",
+                &format!("`url` must be an http:// or https:// address, found `{u}`"),
+            );
             return None;
         }
         match name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
             Some(name) => Some(Source { name, url }),
             None => {
-                self.error("source", "expected a `name` (the outlet that published the news)");
+                self.error(
+                    "source",
+                    "expected a `name` (the outlet that published the news)",
+                );
                 None
             }
         }

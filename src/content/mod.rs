@@ -141,11 +141,19 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: bool) -> (Corpus, Diagnost
             }
             Ok(_) => {}
             Err(e) => {
-                let path = e.path().map(|p| rel(root, p)).unwrap_or_else(|| CONTENT_DIR.into());
+                let path = e
+                    .path()
+                    .map(|p| rel(root, p))
+                    .unwrap_or_else(|| CONTENT_DIR.into());
                 let message = if e.loop_ancestor().is_some() {
-                    "symbolic link loop: this link points back to a folder that contains it".to_owned()
+                    "symbolic link loop: this link points back to a folder that contains it"
+                        .to_owned()
                 } else {
-                    format!("cannot read: {}", e.io_error().map_or_else(|| e.to_string(), ToString::to_string))
+                    format!(
+                        "cannot read: {}",
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), ToString::to_string)
+                    )
                 };
                 diags.push(Diagnostic::error(path, message));
             }
@@ -173,9 +181,7 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: bool) -> (Corpus, Diagnost
         .into_iter()
         .filter(|p| drafts || !p.first().front.draft)
         .collect();
-    pairs.sort_by(|a, b| {
-        (b.first().front.date, &a.slug).cmp(&(a.first().front.date, &b.slug))
-    });
+    pairs.sort_by(|a, b| (b.first().front.date, &a.slug).cmp(&(a.first().front.date, &b.slug)));
     (Corpus { pairs }, diags)
 }
 
@@ -190,8 +196,12 @@ fn read_document(
     config: &SiteConfig,
 ) -> Result<Document, Diagnostics> {
     let file = rel(root, path);
-    let err = |msg: String| -> Diagnostics { std::iter::once(Diagnostic::error(&file, msg)).collect() };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let err =
+        |msg: String| -> Diagnostics { std::iter::once(Diagnostic::error(&file, msg)).collect() };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let stem = name.strip_suffix(".md").unwrap_or(&name);
     let Some((slug, code)) = stem.rsplit_once('.') else {
         return Err(err(format!(
@@ -213,11 +223,17 @@ fn read_document(
         Ok(t) => t,
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+            let line = e.as_bytes()[..valid]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
             return Err(std::iter::once(
                 Diagnostic::error(
                     &file,
-                    format!("not valid UTF-8 (invalid byte at offset {valid}); save the file as UTF-8"),
+                    format!(
+                        "not valid UTF-8 (invalid byte at offset {valid}); save the file as UTF-8"
+                    ),
                 )
                 .at_line(line),
             )
@@ -230,7 +246,15 @@ fn read_document(
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let (front, body, body_line) = frontmatter::parse(&file, &text, config)?;
-    Ok(Document { lang, slug, file, dir, front, body, body_line })
+    Ok(Document {
+        lang,
+        slug,
+        file,
+        dir,
+        front,
+        body,
+        body_line,
+    })
 }
 
 /// Joins halves that share a folder and slug, and checks the rules between them.
@@ -238,11 +262,13 @@ fn pair_up(docs: Vec<Document>, diags: &mut Diagnostics) -> Vec<ArticlePair> {
     let mut by_slug: HashMap<Slug, ArticlePair> = HashMap::new();
     let mut bad: Vec<Slug> = Vec::new();
     for doc in docs {
-        let pair = by_slug.entry(doc.slug.clone()).or_insert_with(|| ArticlePair {
-            slug: doc.slug.clone(),
-            zh: None,
-            en: None,
-        });
+        let pair = by_slug
+            .entry(doc.slug.clone())
+            .or_insert_with(|| ArticlePair {
+                slug: doc.slug.clone(),
+                zh: None,
+                en: None,
+            });
         let existing = pair.first_opt();
         if let Some(other) = existing.filter(|o| o.dir != doc.dir) {
             diags.push(Diagnostic::error(

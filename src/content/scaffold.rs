@@ -17,7 +17,11 @@ pub fn new_article(root: &Path, slug: &Slug, date: NaiveDate) -> Result<Vec<Path
         if Lang::ALL.iter().any(|l| name == format!("{slug}.{l}.md")) {
             return Err(format!(
                 "the slug `{slug}` is already used by `{}`",
-                entry.path().strip_prefix(root).unwrap_or(entry.path()).display()
+                entry
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap_or(entry.path())
+                    .display()
             ));
         }
     }
@@ -26,7 +30,8 @@ pub fn new_article(root: &Path, slug: &Slug, date: NaiveDate) -> Result<Vec<Path
     let mut written = Vec::new();
     for lang in Lang::ALL {
         let path = dir.join(format!("{slug}.{lang}.md"));
-        std::fs::write(&path, skeleton(lang, date)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&path, skeleton(lang, date))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         written.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
     }
     Ok(written)

@@ -56,7 +56,10 @@ pub fn to_html(markdown: &str) -> Converted {
 
         match &event {
             Event::Start(tag) => {
-                if depth == 0 && matches!(tag, Tag::Paragraph) && paragraph_state == ParagraphState::Before {
+                if depth == 0
+                    && matches!(tag, Tag::Paragraph)
+                    && paragraph_state == ParagraphState::Before
+                {
                     paragraph_state = ParagraphState::Inside;
                 }
                 if matches!(tag, Tag::Heading { .. }) {
@@ -66,7 +69,10 @@ pub fn to_html(markdown: &str) -> Converted {
             }
             Event::End(end) => {
                 depth = depth.saturating_sub(1);
-                if depth == 0 && matches!(end, TagEnd::Paragraph) && paragraph_state == ParagraphState::Inside {
+                if depth == 0
+                    && matches!(end, TagEnd::Paragraph)
+                    && paragraph_state == ParagraphState::Inside
+                {
                     paragraph_state = ParagraphState::Done;
                 }
                 if matches!(end, TagEnd::Heading(_))
@@ -95,7 +101,10 @@ pub fn to_html(markdown: &str) -> Converted {
     footnotes.write_section(&mut out);
     Converted {
         html: out,
-        first_paragraph: first_paragraph.split_whitespace().collect::<Vec<_>>().join(" "),
+        first_paragraph: first_paragraph
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 
@@ -128,7 +137,11 @@ impl HeadingIds {
                 Some(explicit) => explicit.to_string(),
                 None => slugify(&text),
             };
-            let unique = self.unique(if wanted.is_empty() { "section".into() } else { wanted });
+            let unique = self.unique(if wanted.is_empty() {
+                "section".into()
+            } else {
+                wanted
+            });
             *id = Some(CowStr::from(unique));
         }
     }
@@ -198,7 +211,11 @@ impl Footnotes {
         let anchor = self.anchor(name);
         let k = self.references.entry(name.to_owned()).or_default();
         *k += 1;
-        let back = if *k == 1 { String::new() } else { format!("-{k}") };
+        let back = if *k == 1 {
+            String::new()
+        } else {
+            format!("-{k}")
+        };
         format!(
             "<sup class=\"footnote-ref\"><a href=\"#fn-{anchor}\" id=\"fnref-{anchor}{back}\">{n}</a></sup>"
         )
@@ -265,11 +282,16 @@ pub fn cut_summary(text: &str, lang: Lang) -> String {
         return window[..=i].iter().collect();
     }
     let cut = match lang {
-        Lang::En => window.iter().rposition(|c| c.is_whitespace()).unwrap_or(limit),
+        Lang::En => window
+            .iter()
+            .rposition(|c| c.is_whitespace())
+            .unwrap_or(limit),
         Lang::Zh => limit,
     };
     let mut s: String = window[..cut].iter().collect();
-    s = s.trim_end_matches(|c: char| c.is_whitespace() || ",，、;；:：".contains(c)).to_owned();
+    s = s
+        .trim_end_matches(|c: char| c.is_whitespace() || ",，、;；:：".contains(c))
+        .to_owned();
     s.push('…');
     s
 }
@@ -280,10 +302,16 @@ mod tests {
 
     #[test]
     fn chinese_headings_get_readable_unique_ids() {
-        let c = to_html("## 合作内容\n\n## 合作内容\n\n## Luban Workshop 鲁班工坊\n\n## Custom {#mine}\n");
+        let c = to_html(
+            "## 合作内容\n\n## 合作内容\n\n## Luban Workshop 鲁班工坊\n\n## Custom {#mine}\n",
+        );
         assert!(c.html.contains("<h2 id=\"合作内容\">"), "{}", c.html);
         assert!(c.html.contains("<h2 id=\"合作内容-1\">"), "{}", c.html);
-        assert!(c.html.contains("<h2 id=\"luban-workshop-鲁班工坊\">"), "{}", c.html);
+        assert!(
+            c.html.contains("<h2 id=\"luban-workshop-鲁班工坊\">"),
+            "{}",
+            c.html
+        );
         assert!(c.html.contains("<h2 id=\"mine\">"), "{}", c.html);
     }
 
@@ -294,7 +322,11 @@ mod tests {
         let b = c.html.find("<li id=\"fn-b\">").unwrap();
         let after = c.html.find("After.").unwrap();
         assert!(after < a && a < b, "{}", c.html);
-        assert!(c.html.contains("href=\"#fn-a\" id=\"fnref-a\">1</a>"), "{}", c.html);
+        assert!(
+            c.html.contains("href=\"#fn-a\" id=\"fnref-a\">1</a>"),
+            "{}",
+            c.html
+        );
         assert!(c.html.contains("href=\"#fnref-b\""), "{}", c.html);
     }
 
@@ -313,7 +345,10 @@ mod tests {
         let en = "word ".repeat(80);
         let cut = cut_summary(en.trim(), Lang::En);
         assert!(cut.ends_with("word…"), "{cut}");
-        let sentences = format!("{} Second sentence goes on and on.", "A first sentence. ".repeat(16));
+        let sentences = format!(
+            "{} Second sentence goes on and on.",
+            "A first sentence. ".repeat(16)
+        );
         assert!(cut_summary(&sentences, Lang::En).ends_with("sentence."));
     }
 }

@@ -26,21 +26,112 @@ pub struct Rewritten {
 /// Elements removed with everything inside them: they run code, load other documents,
 /// or change how the rest of the page parses.
 const DROP: &[&str] = &[
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
-    "noembed", "noframes", "template", "svg", "math", "form", "input", "button", "select",
-    "textarea", "option", "link", "meta", "base", "title", "head", "xmp", "plaintext", "portal",
-    "dialog", "canvas", "param",
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "noscript",
+    "noembed",
+    "noframes",
+    "template",
+    "svg",
+    "math",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "option",
+    "link",
+    "meta",
+    "base",
+    "title",
+    "head",
+    "xmp",
+    "plaintext",
+    "portal",
+    "dialog",
+    "canvas",
+    "param",
 ];
 
 /// Elements kept as they are (with allowed attributes only). Anything else is unwrapped:
 /// the tag goes, its text stays.
 const ALLOWED: &[&str] = &[
-    "a", "abbr", "address", "article", "aside", "audio", "b", "bdi", "bdo", "blockquote", "br",
-    "caption", "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl",
-    "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
-    "ins", "kbd", "li", "mark", "ol", "p", "picture", "pre", "q", "rp", "rt", "ruby", "s",
-    "samp", "section", "small", "source", "span", "strong", "sub", "summary", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "video", "wbr",
+    "a",
+    "abbr",
+    "address",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "picture",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "section",
+    "small",
+    "source",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
 ];
 
 const GLOBAL_ATTRIBUTES: &[&str] = &["id", "class", "title", "lang", "dir", "role"];
@@ -58,7 +149,17 @@ fn allowed_attribute(tag: &str, attr: &str) -> bool {
                 | ("li", "value")
                 | ("time", "datetime")
                 | ("blockquote" | "q" | "del" | "ins", "cite")
-                | ("video", "src" | "poster" | "controls" | "width" | "height" | "muted" | "loop" | "preload")
+                | (
+                    "video",
+                    "src"
+                        | "poster"
+                        | "controls"
+                        | "width"
+                        | "height"
+                        | "muted"
+                        | "loop"
+                        | "preload"
+                )
                 | ("audio", "src" | "controls" | "loop" | "preload")
                 | ("source", "src" | "type")
                 | ("details", "open")
@@ -111,7 +212,10 @@ pub fn rewrite(html: &str, base_path: &str, resolve: &dyn Fn(&str) -> Resolved) 
         Err(e) => Rewritten {
             html: format!("<pre>{}</pre>", escape_attr(html)),
             first_image: None,
-            broken: vec![(String::new(), format!("the HTML could not be processed: {e}"))],
+            broken: vec![(
+                String::new(),
+                format!("the HTML could not be processed: {e}"),
+            )],
         },
     }
 }
@@ -257,7 +361,11 @@ fn decode_entities(s: &str) -> String {
         match decoded {
             Some(c) => {
                 out.push(c);
-                let skip = if rest[end..].starts_with(';') { end + 1 } else { end };
+                let skip = if rest[end..].starts_with(';') {
+                    end + 1
+                } else {
+                    end
+                };
                 rest = &rest[skip..];
             }
             None => {
@@ -303,7 +411,18 @@ mod tests {
              <iframe src=\"https://evil\"></iframe><style>p{}</style>\
              <svg><script>alert(1)</script></svg><custom-tag>kept text</custom-tag><!-- c -->",
         );
-        for bad in ["onclick", "script", "javascript", "Script", "onerror", "iframe", "style", "svg", "custom-tag", "<!--"] {
+        for bad in [
+            "onclick",
+            "script",
+            "javascript",
+            "Script",
+            "onerror",
+            "iframe",
+            "style",
+            "svg",
+            "custom-tag",
+            "<!--",
+        ] {
             assert!(!out.contains(bad), "{bad} in {out}");
         }
         assert!(out.contains("kept text"), "{out}");
@@ -325,8 +444,13 @@ mod tests {
 
     #[test]
     fn tables_scroll_and_keep_alignment_only() {
-        let out = clean("<table><tr><td style=\"text-align: center\">a</td><td style=\"color:red\">b</td></tr></table>");
-        assert!(out.starts_with("<div class=\"table-scroll\"><table>"), "{out}");
+        let out = clean(
+            "<table><tr><td style=\"text-align: center\">a</td><td style=\"color:red\">b</td></tr></table>",
+        );
+        assert!(
+            out.starts_with("<div class=\"table-scroll\"><table>"),
+            "{out}"
+        );
         assert!(out.contains("style=\"text-align: center\""), "{out}");
         assert!(!out.contains("color"), "{out}");
     }

@@ -31,7 +31,9 @@ pub struct Site {
 impl Site {
     /// An empty site with the standard `site.toml` and a `content/` folder.
     pub fn new() -> Site {
-        let site = Site { dir: tempfile::tempdir().unwrap() };
+        let site = Site {
+            dir: tempfile::tempdir().unwrap(),
+        };
         site.write("site.toml", SITE_TOML);
         std::fs::create_dir_all(site.root().join("content/news")).unwrap();
         site
@@ -65,8 +67,18 @@ impl Site {
     }
 
     /// Writes both halves with the same date, alliances and countries.
-    pub fn pair(&self, folder: &str, slug: &str, date: &str, alliances: &str, countries: &str) -> &Self {
-        for (lang, title) in [("zh", format!("中文标题{slug}")), ("en", format!("English title {slug}"))] {
+    pub fn pair(
+        &self,
+        folder: &str,
+        slug: &str,
+        date: &str,
+        alliances: &str,
+        countries: &str,
+    ) -> &Self {
+        for (lang, title) in [
+            ("zh", format!("中文标题{slug}")),
+            ("en", format!("English title {slug}")),
+        ] {
             self.article(
                 folder,
                 slug,
@@ -111,8 +123,12 @@ impl Site {
         } else {
             self.out().join(rel)
         };
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        Page { html: Html::parse_document(&text), text }
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        Page {
+            html: Html::parse_document(&text),
+            text,
+        }
     }
 
     /// Runs the real binary in this site.
@@ -131,7 +147,12 @@ impl Site {
             .into_iter()
             .flatten()
             .filter(|e| e.file_type().is_file())
-            .map(|e| (e.path().strip_prefix(self.out()).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()))
+            .map(|e| {
+                (
+                    e.path().strip_prefix(self.out()).unwrap().to_path_buf(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
             .collect()
     }
 }
@@ -148,15 +169,25 @@ impl Page {
     }
 
     pub fn attr(&self, css: &str, attr: &str) -> Option<String> {
-        self.select(css).first().and_then(|e| e.value().attr(attr)).map(str::to_owned)
+        self.select(css)
+            .first()
+            .and_then(|e| e.value().attr(attr))
+            .map(str::to_owned)
     }
 
     pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
-        self.select(css).iter().filter_map(|e| e.value().attr(attr)).map(str::to_owned).collect()
+        self.select(css)
+            .iter()
+            .filter_map(|e| e.value().attr(attr))
+            .map(str::to_owned)
+            .collect()
     }
 
     pub fn texts(&self, css: &str) -> Vec<String> {
-        self.select(css).iter().map(|e| e.text().collect::<String>().trim().to_owned()).collect()
+        self.select(css)
+            .iter()
+            .map(|e| e.text().collect::<String>().trim().to_owned())
+            .collect()
     }
 
     /// The article links listed on a list page, in order.
