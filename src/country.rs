@@ -56,14 +56,6 @@ impl CountryCode {
     pub fn region(&self) -> Region {
         registry()[self].region
     }
-
-    /// The flag emoji, built from regional indicator symbols.
-    pub fn flag(&self) -> String {
-        self.0
-            .iter()
-            .filter_map(|b| char::from_u32(0x1F1E6 + u32::from(b - b'A')))
-            .collect()
-    }
 }
 
 impl fmt::Display for CountryCode {
@@ -184,6 +176,5 @@ mod tests {
         );
         assert_eq!(CountryCode::parse("XX"), Err(CountryCodeError::Unassigned));
         assert_eq!(CountryCode::parse("KEN"), Err(CountryCodeError::Malformed));
-        assert_eq!(CountryCode::parse("NI").unwrap().flag(), "🇳🇮");
     }
 }

@@ -329,7 +329,6 @@ struct TermCount {
     count: usize,
     count_label: String,
     latest: Option<String>,
-    flag: String,
 }
 
 #[derive(Serialize)]
@@ -781,7 +780,6 @@ impl<'a> View<'a> {
             count: items.len(),
             count_label: i18n::article_count(lang, items.len()),
             latest: items.first().map(|&i| lang.format_date(articles[i].date)),
-            flag: String::new(),
         }
     }
 
@@ -810,14 +808,13 @@ impl<'a> View<'a> {
             .iter()
             .map(|(code, items)| {
                 let config = &self.site.config;
-                let mut t = self.term_count(
+                let t = self.term_count(
                     lang,
                     config.country_name(*code, lang),
                     config.country_name(*code, lang.other()),
                     urls::country(lang, *code),
                     items,
                 );
-                t.flag = code.flag();
                 (code.region(), t)
             })
             .collect()
