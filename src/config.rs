@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
+use chrono::{FixedOffset, NaiveDate, NaiveTime, SecondsFormat, TimeZone};
 use serde::{Deserialize, Serialize};
 
 use crate::country::CountryCode;
@@ -114,10 +115,23 @@ impl BaseUrl {
     }
 }
 
+/// Who publishes the portal, for structured data; defaults to the site's titles.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    pub name: Bilingual,
+    pub url: Option<String>,
+    /// A site path (`/logo.png`) or an absolute URL.
+    pub logo: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct SiteConfig {
     pub base_url: BaseUrl,
     pub default_language: Lang,
+    /// The offset article dates are in, for feeds and structured data (default +08:00,
+    /// China Standard Time, where most of these portals are edited).
+    pub timezone: FixedOffset,
+    pub publisher: Publisher,
     zh: LanguageConfig,
     en: LanguageConfig,
     /// In the order of `site.toml`'s keys (sorted), so pages list them stably.
@@ -132,6 +146,15 @@ impl SiteConfig {
         match lang {
             Lang::Zh => &self.zh,
             Lang::En => &self.en,
+        }
+    }
+
+    /// Midnight of `date` in the site's time zone, as RFC 3339 (`2024-11-21T00:00:00+08:00`).
+    pub fn datetime(&self, date: NaiveDate) -> String {
+        let midnight = date.and_time(NaiveTime::MIN);
+        match self.timezone.from_local_datetime(&midnight).single() {
+            Some(dt) => dt.to_rfc3339_opts(SecondsFormat::Secs, true),
+            None => format!("{date}T00:00:00Z"),
         }
     }
 
@@ -262,6 +285,21 @@ impl SiteConfig {
             }
         }
 
+        let timezone = match raw.timezone.as_deref() {
+            None => FixedOffset::east_opt(8 * 3600),
+            Some(tz) => tz.parse::<FixedOffset>().ok().or_else(|| {
+                diags.push(
+                    Diagnostic::error(
+                        CONFIG_FILE,
+                        format!("expected a UTC offset such as \"+08:00\", found \"{tz}\""),
+                    )
+                    .field("timezone")
+                    .at_line_opt(line_of("timezone")),
+                );
+                None
+            }),
+        };
+
         let mut alliances = Vec::new();
         for (key, a) in &raw.alliances {
             let field = format!("alliances.{key}");
@@ -307,11 +345,40 @@ impl SiteConfig {
             }
         }
 
-        match (base_url, default_language, zh, en) {
-            (Some(base_url), Some(default_language), Some(zh), Some(en)) if !diags.has_errors() => {
+        let publisher_name = match &raw.publisher {
+            Some(p) if p.zh.is_some() || p.en.is_some() => {
+                match bilingual(p.zh.as_deref(), p.en.as_deref()) {
+                    Ok(name) => Some(name),
+                    Err(msg) => {
+                        diags.push(
+                            Diagnostic::error(CONFIG_FILE, msg)
+                                .field("publisher")
+                                .at_line_opt(line_of("[publisher]")),
+                        );
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+
+        match (base_url, default_language, zh, en, timezone) {
+            (Some(base_url), Some(default_language), Some(zh), Some(en), Some(timezone))
+                if !diags.has_errors() =>
+            {
+                let publisher = Publisher {
+                    name: publisher_name.unwrap_or_else(|| Bilingual {
+                        zh: zh.title.clone(),
+                        en: en.title.clone(),
+                    }),
+                    url: raw.publisher.as_ref().and_then(|p| p.url.clone()),
+                    logo: raw.publisher.as_ref().and_then(|p| p.logo.clone()),
+                };
                 Ok(SiteConfig {
                     base_url,
                     default_language,
+                    timezone,
+                    publisher,
                     zh,
                     en,
                     alliances,
@@ -354,6 +421,8 @@ fn find_line(text: &str, needle: &str) -> Option<usize> {
 struct RawConfig {
     base_url: Option<String>,
     default_language: Option<String>,
+    timezone: Option<String>,
+    publisher: Option<RawPublisher>,
     #[serde(default)]
     languages: BTreeMap<String, RawLanguage>,
     #[serde(default)]
@@ -362,6 +431,15 @@ struct RawConfig {
     countries: BTreeMap<String, RawNames>,
     #[serde(default)]
     extra: toml::Table,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublisher {
+    zh: Option<String>,
+    en: Option<String>,
+    url: Option<String>,
+    logo: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -407,6 +485,8 @@ en = "Taiwan, China"
             c.alliances[0].name.get(Lang::Zh),
             "世界职业技术教育发展联盟"
         );
+        let d = NaiveDate::from_ymd_opt(2024, 11, 21).unwrap();
+        assert_eq!(c.datetime(d), "2024-11-21T00:00:00+08:00");
         let tw = CountryCode::parse("TW").unwrap();
         assert_eq!(c.country_name(tw, Lang::Zh), "中国台湾");
     }

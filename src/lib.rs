@@ -5,7 +5,8 @@
 //! 1. [`config`] reads `site.toml`; [`content`] finds, parses and pairs the articles.
 //! 2. [`markdown`] turns bodies into sanitised HTML with resolved links; [`site`] holds the
 //!    result per language; [`taxonomy`] indexes it by alliance, country and year.
-//! 3. [`render`] lists the pages and fills Tera templates with plain context structs.
+//! 3. [`render`] lists the pages and fills Tera templates with plain context structs;
+//!    [`feeds`] writes Atom feeds, the sitemap and robots.txt.
 //! 4. [`output`] writes everything beside the old output and swaps it in on success.
 //!
 //! [`pipeline`] runs the stages; `main.rs` turns its results into messages and exit codes.
@@ -15,6 +16,7 @@ pub mod content;
 pub mod country;
 pub mod diagnostics;
 pub mod embedded;
+pub mod feeds;
 pub mod i18n;
 pub mod lang;
 pub mod markdown;

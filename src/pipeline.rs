@@ -15,6 +15,7 @@ use crate::config::{BaseUrl, SiteConfig};
 use crate::content::{self, Document};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::embedded;
+use crate::feeds;
 use crate::output::Staging;
 use crate::render::{self, Renderer};
 use crate::site::{self, Site};
@@ -168,7 +169,22 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         drop(stop);
         results
     });
-    let errors: Diagnostics = results.into_iter().filter_map(Result::err).collect();
+    let mut errors: Diagnostics = results.into_iter().filter_map(Result::err).collect();
+    let exists = |p: &str| existing.contains(p);
+    let mut machine_files: Vec<(String, String)> = feeds::feeds(&site, &indexes)
+        .par_iter()
+        .map(|feed| (feed.path(), feeds::atom(&site, feed)))
+        .collect();
+    machine_files.extend(feeds::sitemaps(&site, &pages, exists));
+    machine_files.push(("robots.txt".to_owned(), feeds::robots(&site)));
+    for (path, text) in &machine_files {
+        if let Err(e) = staging.write(path, text.as_bytes()) {
+            errors.push(Diagnostic::error(
+                out.clone(),
+                format!("cannot write {path}: {e}"),
+            ));
+        }
+    }
     if errors.has_errors() {
         return Err(BuildError::Content(errors.sorted()));
     }
@@ -182,7 +198,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     Ok(BuildReport {
         out,
         pages: pages.len(),
-        files,
+        files: files + machine_files.len(),
         articles,
         warnings,
         single_language,

@@ -11,11 +11,12 @@ use crate::config::AllianceKey;
 use crate::country::{CountryCode, Region};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::embedded;
+use crate::feeds;
 use crate::i18n;
 use crate::lang::Lang;
 use crate::site::{Article, Site};
 use crate::taxonomy::Indexes;
-use crate::urls::{self, PAGE_SIZE};
+use crate::urls::{self, PAGE_SIZE, Versions};
 
 /// How many countries the home page lists beside the news.
 const HOME_COUNTRIES: usize = 10;
@@ -211,6 +212,16 @@ impl Renderer {
     }
 }
 
+/// JSON for a `<script>` element: `<`, `>` and `&` only ever occur inside JSON strings,
+/// where their `\u` escapes mean the same, so `</script>` in a title cannot end the script.
+fn script_safe_json(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut msg = e.to_string();
     let mut source = e.source();
@@ -273,6 +284,8 @@ struct Common<'a> {
     switcher: Switcher,
     canonical: String,
     alternates: Vec<Alternate>,
+    /// Atom feeds this page belongs to: the language's, and a term page's own.
+    feeds: Vec<Link>,
     /// The page's own title, without the site's name.
     title: String,
     description: String,
@@ -352,11 +365,23 @@ struct PageLink {
 struct ArticleContext<'a> {
     #[serde(flatten)]
     common: Common<'a>,
+    /// Open Graph and Twitter card `<meta>` tags.
+    social: Vec<MetaTag>,
+    /// JSON-LD (`NewsArticle` and `BreadcrumbList`), already safe inside `<script>`.
+    json_ld: String,
     article: ArticleView<'a>,
     prev: Option<Card>,
     next: Option<Card>,
     related: Vec<Card>,
     breadcrumbs: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct MetaTag {
+    /// `property` for Open Graph, `name` for Twitter.
+    attr: &'static str,
+    key: &'static str,
+    content: String,
 }
 
 #[derive(Serialize)]
@@ -419,6 +444,7 @@ struct RegionGroup {
 #[derive(Serialize)]
 struct ChooserContext<'a> {
     base_path: &'a str,
+    canonical: String,
     default_lang: Lang,
     languages: Vec<ChooserLanguage<'a>>,
 }
@@ -463,40 +489,22 @@ impl<'a> View<'a> {
     ) -> Common<'a> {
         let config = &self.site.config;
         let other = lang.other();
-        let counterpart = format!(
-            "/{other}/{}",
-            path.strip_prefix(&format!("/{lang}/")).unwrap_or("")
-        );
-        let exact = self.existing.contains(&counterpart);
-        let switch_path = if exact {
-            counterpart.clone()
-        } else {
-            urls::home(other)
-        };
         let urls = &self.site.urls;
-        let mut alternates = vec![Alternate {
-            hreflang: lang.html_lang(),
-            href: urls.permalink(path),
-        }];
-        if exact {
-            alternates.push(Alternate {
-                hreflang: other.html_lang(),
-                href: urls.permalink(&counterpart),
-            });
-        }
-        let default_path = if lang == config.default_language {
-            Some(path)
-        } else if exact {
-            Some(counterpart.as_str())
-        } else {
-            None
-        };
-        if let Some(p) = default_path {
-            alternates.push(Alternate {
-                hreflang: "x-default",
-                href: urls.permalink(p),
-            });
-        }
+        let versions = Versions::of(path, |p| self.existing.contains(p));
+        let translation = versions.as_ref().and_then(|v| v.translation.clone());
+        let exact = translation.is_some();
+        let switch_path = translation.unwrap_or_else(|| urls::home(other));
+        let alternates = versions
+            .map(|v| {
+                v.alternates(config.default_language)
+                    .into_iter()
+                    .map(|(hreflang, p)| Alternate {
+                        hreflang,
+                        href: urls.permalink(p),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let t = i18n::strings(lang);
         let nav = [
             (Section::Home, "nav_home", urls::home(lang)),
@@ -531,6 +539,10 @@ impl<'a> View<'a> {
             },
             canonical: urls.permalink(path),
             alternates,
+            feeds: vec![Link {
+                name: language.title.clone(),
+                url: self.link(&feeds::feed_path(&urls::home(lang))),
+            }],
             title,
             description,
             extra: &config.extra,
@@ -588,7 +600,16 @@ impl<'a> View<'a> {
         let articles = self.site.articles(lang);
         let a = &articles[index];
         let year = chrono::Datelike::year(&a.date);
+        let breadcrumbs = vec![
+            self.crumb_home(lang),
+            Link {
+                name: i18n::year_name(lang, year),
+                url: self.link(&urls::year(lang, year)),
+            },
+        ];
         ArticleContext {
+            social: self.social(a, path),
+            json_ld: self.json_ld(a, path, &breadcrumbs),
             common: self.common(
                 lang,
                 path,
@@ -627,14 +648,112 @@ impl<'a> View<'a> {
                 .iter()
                 .map(|&j| self.card(&articles[j]))
                 .collect(),
-            breadcrumbs: vec![
-                self.crumb_home(lang),
-                Link {
-                    name: i18n::year_name(lang, year),
-                    url: self.link(&urls::year(lang, year)),
-                },
-            ],
+            breadcrumbs,
         }
+    }
+
+    /// An absolute URL for a link that may be root-relative.
+    fn absolute(&self, link: &str) -> String {
+        if link.starts_with('/') && !link.starts_with("//") {
+            format!("{}{link}", self.site.config.base_url.origin)
+        } else {
+            link.to_owned()
+        }
+    }
+
+    fn social(&self, a: &Article, path: &str) -> Vec<MetaTag> {
+        let config = &self.site.config;
+        let locale = |l: Lang| if l == Lang::Zh { "zh_CN" } else { "en_US" };
+        let og = |key, content: String| MetaTag {
+            attr: "property",
+            key,
+            content,
+        };
+        let tw = |key, content: String| MetaTag {
+            attr: "name",
+            key,
+            content,
+        };
+        let image = a.image.as_deref().map(|i| self.absolute(i));
+        let mut tags = vec![
+            og("og:type", "article".into()),
+            og("og:site_name", config.language(a.lang).title.clone()),
+            og("og:title", a.title.clone()),
+            og("og:description", a.summary.clone()),
+            og("og:url", self.site.urls.permalink(path)),
+            og("og:locale", locale(a.lang).into()),
+        ];
+        if a.translated {
+            tags.push(og("og:locale:alternate", locale(a.lang.other()).into()));
+        }
+        if let Some(img) = &image {
+            tags.push(og("og:image", img.clone()));
+        }
+        tags.push(og("article:published_time", config.datetime(a.date)));
+        let card = if image.is_some() {
+            "summary_large_image"
+        } else {
+            "summary"
+        };
+        tags.push(tw("twitter:card", card.into()));
+        tags.push(tw("twitter:title", a.title.clone()));
+        tags.push(tw("twitter:description", a.summary.clone()));
+        if let Some(img) = image {
+            tags.push(tw("twitter:image", img));
+        }
+        tags
+    }
+
+    fn json_ld(&self, a: &Article, path: &str, breadcrumbs: &[Link]) -> String {
+        let config = &self.site.config;
+        let permalink = self.site.urls.permalink(path);
+        let publisher = &config.publisher;
+        let mut org = serde_json::json!({
+            "@type": "Organization",
+            "name": publisher.name.get(a.lang),
+            "url": publisher.url.clone().unwrap_or_else(|| self.site.urls.permalink(&urls::home(a.lang))),
+        });
+        if let Some(logo) = &publisher.logo {
+            let url = if logo.starts_with('/') {
+                self.site.urls.permalink(logo)
+            } else {
+                logo.clone()
+            };
+            org["logo"] = serde_json::json!({ "@type": "ImageObject", "url": url });
+        }
+        let mut article = serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": a.title,
+            "description": a.summary,
+            "datePublished": config.datetime(a.date),
+            "dateModified": config.datetime(a.date),
+            "inLanguage": a.lang.html_lang(),
+            "url": permalink,
+            "mainEntityOfPage": { "@type": "WebPage", "@id": permalink },
+            "publisher": org,
+        });
+        if let Some(img) = &a.image {
+            article["image"] = serde_json::json!([self.absolute(img)]);
+        }
+        if let Some(source) = &a.source {
+            article["author"] = serde_json::json!({ "@type": "Organization", "name": source.name });
+        }
+        let mut items: Vec<serde_json::Value> = breadcrumbs
+            .iter()
+            .map(|l| serde_json::json!({ "name": l.name, "item": self.absolute(&l.url) }))
+            .collect();
+        items.push(serde_json::json!({ "name": a.title, "item": permalink }));
+        for (i, item) in items.iter_mut().enumerate() {
+            item["@type"] = "ListItem".into();
+            item["position"] = (i + 1).into();
+        }
+        let crumbs = serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "BreadcrumbList",
+            "itemListElement": items,
+        });
+        script_safe_json(&serde_json::json!([article, crumbs]))
     }
 
     fn list(&self, lang: Lang, list: &ListKind, n: usize, path: &str) -> ListContext<'a> {
@@ -751,8 +870,15 @@ impl<'a> View<'a> {
             ListKind::Home => self.site.config.language(lang).description.clone(),
             _ => format!("{heading} — {}", i18n::article_count(lang, items.len())),
         };
+        let mut common = self.common(lang, path, section, title, description);
+        if matches!(list, ListKind::Alliance(_) | ListKind::Country(_)) {
+            common.feeds.push(Link {
+                name: format!("{heading} · {}", self.site.config.language(lang).title),
+                url: self.link(&feeds::feed_path(&first)),
+            });
+        }
         ListContext {
-            common: self.common(lang, path, section, title, description),
+            common,
             kind,
             heading,
             subheading,
@@ -936,6 +1062,7 @@ impl<'a> View<'a> {
         langs.sort_by_key(|l| *l != config.default_language);
         ChooserContext {
             base_path: self.site.urls.base_path(),
+            canonical: self.site.urls.permalink("/"),
             default_lang: config.default_language,
             languages: langs
                 .into_iter()

@@ -102,6 +102,50 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The language versions of a page that exist: the page itself and, when it exists, the
+/// same page in the other language. The URL scheme is symmetric (`/zh/x/` ↔ `/en/x/`), so
+/// the counterpart is found by swapping the language prefix.
+#[derive(Debug, Clone)]
+pub struct Versions {
+    pub lang: Lang,
+    pub path: String,
+    pub translation: Option<String>,
+}
+
+impl Versions {
+    /// `None` for pages outside a language (`/`, `/404.html`).
+    pub fn of(path: &str, exists: impl Fn(&str) -> bool) -> Option<Versions> {
+        let lang = Lang::ALL
+            .into_iter()
+            .find(|l| path.starts_with(&format!("/{l}/")))?;
+        let other = lang.other();
+        let counterpart = format!("/{other}/{}", &path[lang.code().len() + 2..]);
+        Some(Versions {
+            lang,
+            path: path.to_owned(),
+            translation: exists(&counterpart).then_some(counterpart),
+        })
+    }
+
+    /// `(hreflang, site path)` for every version, itself first, then `x-default`: the
+    /// default language's version, when that exists.
+    pub fn alternates(&self, default: Lang) -> Vec<(&'static str, &str)> {
+        let mut out = vec![(self.lang.html_lang(), self.path.as_str())];
+        if let Some(t) = &self.translation {
+            out.push((self.lang.other().html_lang(), t.as_str()));
+        }
+        let default_version = if self.lang == default {
+            Some(self.path.as_str())
+        } else {
+            self.translation.as_deref()
+        };
+        if let Some(p) = default_version {
+            out.push(("x-default", p));
+        }
+        out
+    }
+}
+
 /// Turns site paths into the links and permalinks of one deployment.
 #[derive(Debug, Clone)]
 pub struct Urls {
