@@ -228,7 +228,16 @@ fn user_text_is_escaped_and_raw_html_sanitised() {
         page.texts("h1"),
         ["<script>alert('t')</script> & \"quotes\""]
     );
-    assert!(page.select("script").is_empty(), "{}", page.text);
+    // The only script is the JSON-LD data block, where the title stays inside a JSON string.
+    let scripts = page.select("script");
+    assert_eq!(scripts.len(), 1, "{}", page.text);
+    assert_eq!(scripts[0].value().attr("type"), Some("application/ld+json"));
+    let json: serde_json::Value =
+        serde_json::from_str(&scripts[0].text().collect::<String>()).unwrap();
+    assert_eq!(
+        json[0]["headline"],
+        "<script>alert('t')</script> & \"quotes\""
+    );
     assert!(page.select("iframe, style, .prose b").is_empty());
     for el in page
         .html
