@@ -1,6 +1,85 @@
-// The default templates and static files are embedded with `include_dir!`, which cannot
-// tell cargo about the files it reads; this makes an edit to them rebuild the binary.
+//! Builds the WebAssembly searcher (`crates/qiao-search-wasm`) for `wasm32-unknown-unknown`
+//! and leaves it in OUT_DIR, where `src/search.rs` embeds it: `cargo build` yields a `qiao`
+//! that carries its own searcher, with no second build step and no opaque binary in git.
+//!
+//! The default templates and static files are embedded with `include_dir!`, which cannot
+//! tell cargo about the files it reads; the `rerun-if-changed` lines make edits rebuild.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
 fn main() {
-    println!("cargo:rerun-if-changed=templates");
-    println!("cargo:rerun-if-changed=static");
+    for path in [
+        "templates",
+        "static",
+        "crates/qiao-search/src",
+        "crates/qiao-search/Cargo.toml",
+        "crates/qiao-search-wasm/src",
+        "crates/qiao-search-wasm/Cargo.toml",
+        "Cargo.lock",
+        ".cargo/config.toml",
+    ] {
+        println!("cargo:rerun-if-changed={path}");
+    }
+    let manifest_dir =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    // OUT_DIR is <target>/[<triple>/]<profile>/build/<pkg>/out; the searcher gets its own
+    // target folder beside the profiles, shared by debug and release builds.
+    let target_dir = out_dir
+        .ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "build"))
+        .and_then(|build| build.parent())
+        .and_then(|profile| profile.parent())
+        .map(|t| t.join("qiao-wasm"))
+        .unwrap_or_else(|| out_dir.join("qiao-wasm"));
+
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(&manifest_dir)
+        .args([
+            "build",
+            "--package",
+            "qiao-search-wasm",
+            "--profile",
+            "wasm",
+            "--target",
+            WASM_TARGET,
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir);
+    // The outer build's flags are for the host; the searcher takes its flags from
+    // .cargo/config.toml, which RUSTFLAGS would override.
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+    ] {
+        cmd.env_remove(var);
+    }
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo to build the search module: {e}"));
+    if !status.success() {
+        panic!(
+            "building the WebAssembly search module failed. If the target is missing, install it with \
+             `rustup target add {WASM_TARGET}` (rust-toolchain.toml asks rustup to do this by itself)."
+        );
+    }
+    let wasm = target_dir
+        .join(WASM_TARGET)
+        .join("wasm")
+        .join("qiao_search_wasm.wasm");
+    copy(&wasm, &out_dir.join("qiao_search.wasm"));
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::copy(from, to).unwrap_or_else(|e| panic!("cannot copy {}: {e}", from.display()));
 }

@@ -6,7 +6,8 @@
 //! 2. [`markdown`] turns bodies into sanitised HTML with resolved links; [`site`] holds the
 //!    result per language; [`taxonomy`] indexes it by alliance, country and year.
 //! 3. [`render`] lists the pages and fills Tera templates with plain context structs;
-//!    [`feeds`] writes Atom feeds, the sitemap and robots.txt.
+//!    [`feeds`] writes Atom feeds, the sitemap and robots.txt; [`search`] writes the
+//!    tantivy index and the WebAssembly searcher.
 //! 4. [`output`] writes everything beside the old output and swaps it in on success.
 //!
 //! [`pipeline`] runs the stages; `main.rs` turns its results into messages and exit codes.
@@ -23,6 +24,7 @@ pub mod markdown;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod search;
 pub mod site;
 pub mod taxonomy;
 pub mod urls;

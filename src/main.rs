@@ -46,6 +46,32 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Search the built site's index, as the search page does
+    Search {
+        /// Words, "quoted phrases", AND / OR
+        query: String,
+        /// Only articles in this language
+        #[arg(long, value_parser = ["zh", "en"])]
+        lang: Option<String>,
+        /// How many hits to show
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+        /// Only articles of this alliance (its key in site.toml)
+        #[arg(long, value_name = "KEY")]
+        alliance: Option<String>,
+        /// Only articles about this country (ISO code)
+        #[arg(long, value_name = "CC")]
+        country: Option<String>,
+        /// Only articles of this year
+        #[arg(long, value_name = "YYYY")]
+        year: Option<String>,
+        /// The built site [default: ROOT/public]
+        #[arg(short, long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Create both halves of a new article
     New {
         /// The article's slug: lower-case ASCII letters, digits and `-`
@@ -75,6 +101,30 @@ fn main() -> ExitCode {
         }
         Command::Check { drafts } => check(&cli.root, drafts),
         Command::New { slug, date } => new(&cli.root, &slug, date),
+        Command::Search {
+            query,
+            lang,
+            limit,
+            json,
+            alliance,
+            country,
+            year,
+            out,
+        } => {
+            let request = qiao_search::Request {
+                query,
+                lang,
+                alliance,
+                country: country.map(|c| c.to_ascii_uppercase()),
+                year,
+                limit: Some(limit),
+            };
+            search(
+                &out.unwrap_or_else(|| cli.root.join("public")),
+                &request,
+                json,
+            )
+        }
     }
 }
 
@@ -152,6 +202,64 @@ fn new(root: &Path, slug: &str, date: Option<NaiveDate>) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn search(out: &Path, request: &qiao_search::Request, json: bool) -> ExitCode {
+    let engine = match qiao::search::open(out) {
+        Ok((engine, _)) => engine,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(1);
+        }
+    };
+    let response = match engine.search(request) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: the search failed: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&response).unwrap_or_default()
+        );
+        return ExitCode::SUCCESS;
+    }
+    println!("{} result(s) for {:?}", response.total, request.query);
+    for (i, hit) in response.hits.iter().enumerate() {
+        println!(
+            "{:>3}. {}  [{}] {}  {}",
+            i + 1,
+            hit.title,
+            hit.lang,
+            hit.date,
+            hit.url
+        );
+        let snippet = hit.snippet.replace("<mark>", "[").replace("</mark>", "]");
+        println!("     {}", unescape(&snippet));
+    }
+    let facets = [
+        ("alliances", &response.facets.alliances),
+        ("countries", &response.facets.countries),
+        ("years", &response.facets.years),
+    ];
+    for (name, counts) in facets {
+        if !counts.is_empty() {
+            let list: Vec<String> = counts.iter().map(|(k, n)| format!("{k} ({n})")).collect();
+            println!("{name}: {}", list.join(", "));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Snippets are HTML; the terminal wants text.
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
 
 fn print_diagnostics(diags: &Diagnostics) {

@@ -18,6 +18,7 @@ use crate::embedded;
 use crate::feeds;
 use crate::output::Staging;
 use crate::render::{self, Renderer};
+use crate::search;
 use crate::site::{self, Site};
 use crate::taxonomy::Indexes;
 use crate::urls::Urls;
@@ -142,34 +143,50 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let existing: HashSet<String> = pages.iter().map(|p| p.path.clone()).collect();
     let done = AtomicUsize::new(0);
     let show_progress = opts.progress && std::io::stderr().is_terminal();
-    let results: Vec<Result<(), Diagnostic>> = std::thread::scope(|scope| {
+    // The search index is written on its own while the pages render.
+    let (results, search_files) = std::thread::scope(|scope| {
         let (stop, stopped) = mpsc::channel::<()>();
         if show_progress {
             scope.spawn(|| show_progress_until(stopped, &done, pages.len()));
         }
-        let results = pages
-            .par_iter()
-            .map(|page| {
-                let html = render::render_page(&site, &indexes, &renderer, &existing, page)
-                    .map_err(|msg| {
-                        Diagnostic::error("templates", format!("{msg} (page {})", page.path))
-                    })?;
-                staging
-                    .write(&page.output_file(), html.as_bytes())
-                    .map_err(|e| {
-                        Diagnostic::error(
-                            out.clone(),
-                            format!("cannot write {}: {e}", page.output_file()),
-                        )
-                    })?;
-                done.fetch_add(1, Ordering::Relaxed);
-                Ok(())
-            })
-            .collect();
+        let render = || -> Vec<Result<(), Diagnostic>> {
+            pages
+                .par_iter()
+                .map(|page| {
+                    let html = render::render_page(&site, &indexes, &renderer, &existing, page)
+                        .map_err(|msg| {
+                            Diagnostic::error("templates", format!("{msg} (page {})", page.path))
+                        })?;
+                    staging
+                        .write(&page.output_file(), html.as_bytes())
+                        .map_err(|e| {
+                            Diagnostic::error(
+                                out.clone(),
+                                format!("cannot write {}: {e}", page.output_file()),
+                            )
+                        })?;
+                    done.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                })
+                .collect()
+        };
+        let results = rayon::join(render, || search::files(&site));
         drop(stop);
         results
     });
     let mut errors: Diagnostics = results.into_iter().filter_map(Result::err).collect();
+    let search_files = search_files.unwrap_or_else(|msg| {
+        errors.push(Diagnostic::error(out.clone(), msg));
+        Vec::new()
+    });
+    for (path, bytes) in &search_files {
+        if let Err(e) = staging.write(path, bytes) {
+            errors.push(Diagnostic::error(
+                out.clone(),
+                format!("cannot write {path}: {e}"),
+            ));
+        }
+    }
     let exists = |p: &str| existing.contains(p);
     let mut machine_files: Vec<(String, String)> = feeds::feeds(&site, &indexes)
         .par_iter()
@@ -198,7 +215,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     Ok(BuildReport {
         out,
         pages: pages.len(),
-        files: files + machine_files.len(),
+        files: files + machine_files.len() + search_files.len(),
         articles,
         warnings,
         single_language,

@@ -36,6 +36,7 @@ pub enum PageKind {
     Alliances(Lang),
     Countries(Lang),
     Years(Lang),
+    Search(Lang),
     /// `/index.html`: sends the reader to their language.
     LanguageChooser,
     NotFound,
@@ -125,6 +126,10 @@ pub fn pages(site: &Site, indexes: &Indexes) -> Vec<Page> {
         out.push(Page {
             path: urls::years(lang),
             kind: PageKind::Years(lang),
+        });
+        out.push(Page {
+            path: urls::search(lang),
+            kind: PageKind::Search(lang),
         });
         for (index, a) in articles.iter().enumerate() {
             out.push(Page {
@@ -263,6 +268,7 @@ pub fn render_page(
             renderer.render("countries.html", &view.countries(*lang, &page.path))
         }
         PageKind::Years(lang) => renderer.render("years.html", &view.years(*lang, &page.path)),
+        PageKind::Search(lang) => renderer.render("search.html", &view.search(*lang, &page.path)),
         PageKind::LanguageChooser => renderer.render("language-chooser.html", &view.chooser()),
         PageKind::NotFound => renderer.render("404.html", &view.chooser()),
     }
@@ -286,6 +292,8 @@ struct Common<'a> {
     alternates: Vec<Alternate>,
     /// Atom feeds this page belongs to: the language's, and a term page's own.
     feeds: Vec<Link>,
+    /// The search page, for the search box in every page's header.
+    search_url: String,
     /// The page's own title, without the site's name.
     title: String,
     description: String,
@@ -442,6 +450,24 @@ struct RegionGroup {
 }
 
 #[derive(Serialize)]
+struct SearchContext<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    /// What the search script needs, as JSON for a `<script type="application/json">`.
+    config: String,
+}
+
+#[derive(Serialize)]
+struct SearchConfig<'a> {
+    lang: Lang,
+    worker: String,
+    manifest: String,
+    strings: BTreeMap<&'static str, &'static str>,
+    alliances: BTreeMap<&'a str, &'a str>,
+    countries: BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
 struct ChooserContext<'a> {
     base_path: &'a str,
     canonical: String,
@@ -472,6 +498,7 @@ enum Section {
     Alliances,
     Countries,
     Years,
+    Search,
 }
 
 impl<'a> View<'a> {
@@ -511,6 +538,7 @@ impl<'a> View<'a> {
             (Section::Alliances, "nav_alliances", urls::alliances(lang)),
             (Section::Countries, "nav_countries", urls::countries(lang)),
             (Section::Years, "nav_years", urls::years(lang)),
+            (Section::Search, "nav_search", urls::search(lang)),
         ]
         .into_iter()
         .map(|(s, key, p)| NavItem {
@@ -530,6 +558,7 @@ impl<'a> View<'a> {
             t,
             nav,
             home_url: self.link(&urls::home(lang)),
+            search_url: self.link(&urls::search(lang)),
             switcher: Switcher {
                 lang: other,
                 html_lang: other.html_lang(),
@@ -1054,6 +1083,53 @@ impl<'a> View<'a> {
             self.year_counts(lang),
             Vec::new(),
         )
+    }
+
+    fn search(&self, lang: Lang, path: &str) -> SearchContext<'a> {
+        let title = i18n::get(lang, "search_title").to_owned();
+        let strings = [
+            "search_loading",
+            "search_results",
+            "search_one_result",
+            "search_none",
+            "search_error",
+            "search_clear",
+            "alliances_title",
+            "countries_title",
+            "years_title",
+        ]
+        .into_iter()
+        .map(|k| (k, i18n::get(lang, k)))
+        .collect();
+        let config = &self.site.config;
+        let countries = self
+            .indexes
+            .get(lang)
+            .countries
+            .keys()
+            .map(|c| (c.as_str().to_owned(), config.country_name(*c, lang)))
+            .collect();
+        let search_config = SearchConfig {
+            lang,
+            worker: self.link("/search/worker.js"),
+            manifest: self.link(&format!(
+                "/{}/{}",
+                crate::search::SEARCH_DIR,
+                crate::search::MANIFEST
+            )),
+            strings,
+            alliances: config
+                .alliances
+                .iter()
+                .map(|a| (a.key.as_str(), a.name.get(lang)))
+                .collect(),
+            countries,
+        };
+        let json = serde_json::to_value(&search_config).unwrap_or_default();
+        SearchContext {
+            common: self.common(lang, path, Section::Search, title, String::new()),
+            config: script_safe_json(&json),
+        }
     }
 
     fn chooser(&self) -> ChooserContext<'a> {

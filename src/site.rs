@@ -29,6 +29,8 @@ pub struct Article {
     pub tags: Vec<String>,
     pub source: Option<Source>,
     pub html: String,
+    /// The body as plain text, for the search index.
+    pub text: String,
     pub image: Option<String>,
     /// Whether the other language's half exists.
     pub translated: bool,
@@ -178,6 +180,7 @@ fn convert(
         tags: front.tags.clone(),
         source: front.source.clone(),
         html: rewritten.html,
+        text: converted.text,
         image: rewritten.first_image,
         translated,
     };

@@ -42,6 +42,10 @@ pub fn years(lang: Lang) -> String {
     format!("/{lang}/years/")
 }
 
+pub fn search(lang: Lang) -> String {
+    format!("/{lang}/search/")
+}
+
 pub fn year(lang: Lang, year: i32) -> String {
     format!("/{lang}/years/{year}/")
 }

@@ -366,10 +366,15 @@ fn chinese_pages_carry_no_english_interface_text() {
         let mut text = String::new();
         for node in body.descendants() {
             if let Some(t) = node.value().as_text() {
+                // Text marked as English (the language switcher) is meant to be English;
+                // script data is no text, and the parser keeps <noscript> as raw markup.
                 let in_english = node
                     .ancestors()
                     .filter_map(scraper::ElementRef::wrap)
-                    .any(|e| e.value().attr("lang") == Some("en"));
+                    .any(|e| {
+                        e.value().attr("lang") == Some("en")
+                            || matches!(e.value().name(), "script" | "noscript")
+                    });
                 if !in_english {
                     text.push_str(t);
                 }

@@ -1,0 +1,110 @@
+// qiao search worker: runs the WebAssembly searcher and feeds it index bytes through
+// synchronous HTTP Range requests, which browsers allow inside a worker. The searcher
+// keeps what it fetched, so later queries download little.
+"use strict";
+
+let exports = null;
+let files = [];
+// A server that ignores Range sends whole files: keep them so they are fetched once.
+const wholeFiles = new Map();
+const stats = { requests: 0, bytes: 0 };
+let ready = null;
+
+function readFile(index, start, length) {
+  const file = files[index];
+  if (!file) return null;
+  const cached = wholeFiles.get(index);
+  if (cached) return cached.subarray(start, start + length);
+  const xhr = new XMLHttpRequest();
+  xhr.open("GET", file.url, false);
+  xhr.responseType = "arraybuffer";
+  xhr.setRequestHeader("Range", "bytes=" + start + "-" + (start + length - 1));
+  xhr.send();
+  stats.requests += 1;
+  if (xhr.status === 206) {
+    const bytes = new Uint8Array(xhr.response);
+    stats.bytes += bytes.length;
+    return bytes.length === length ? bytes : null;
+  }
+  if (xhr.status === 200) {
+    const whole = new Uint8Array(xhr.response);
+    stats.bytes += whole.length;
+    if (whole.length !== file.len) return null;
+    wholeFiles.set(index, whole);
+    return whole.subarray(start, start + length);
+  }
+  return null;
+}
+
+function qiao_fetch(index, start, length, dst) {
+  try {
+    const bytes = readFile(index, start >>> 0, length >>> 0);
+    if (!bytes) return -1;
+    // Read the memory buffer now: it is replaced whenever the module's memory grows.
+    new Uint8Array(exports.memory.buffer, dst >>> 0, bytes.length).set(bytes);
+    return 0;
+  } catch (e) {
+    return -2;
+  }
+}
+
+function withString(text, fn) {
+  const bytes = new TextEncoder().encode(text);
+  const ptr = exports.qiao_alloc(bytes.length);
+  new Uint8Array(exports.memory.buffer, ptr, bytes.length).set(bytes);
+  try {
+    return fn(ptr, bytes.length);
+  } finally {
+    exports.qiao_free(ptr, bytes.length);
+  }
+}
+
+function readResult(ptr) {
+  const view = new DataView(exports.memory.buffer);
+  const length = view.getUint32(ptr, true);
+  const text = new TextDecoder().decode(new Uint8Array(exports.memory.buffer, ptr + 4, length));
+  return JSON.parse(text);
+}
+
+async function init(manifestUrl) {
+  const base = new URL(manifestUrl, self.location.href);
+  const res = await fetch(base, { cache: "no-cache" });
+  if (!res.ok) throw new Error("search manifest: HTTP " + res.status);
+  const manifest = await res.json();
+  files = manifest.files.map((f) => ({ url: new URL(f.url, base).href, len: f.len }));
+  const wasm = await fetch(new URL(manifest.wasm, base));
+  if (!wasm.ok) throw new Error("search module: HTTP " + wasm.status);
+  const imports = { env: { qiao_fetch } };
+  const { instance } = await WebAssembly.instantiate(await wasm.arrayBuffer(), imports);
+  exports = instance.exports;
+  const lines = manifest.files.map((f) => f.name + "\t" + f.len + "\n").join("");
+  if (withString(lines, exports.qiao_open) !== 0) {
+    throw new Error(readResult(exports.qiao_result()).error || "the index could not be opened");
+  }
+}
+
+self.onmessage = async (event) => {
+  const message = event.data;
+  if (message.type === "init") {
+    ready = init(message.manifest);
+    try {
+      await ready;
+      self.postMessage({ type: "ready", stats });
+    } catch (e) {
+      self.postMessage({ type: "error", message: String((e && e.message) || e) });
+    }
+    return;
+  }
+  if (message.type === "search") {
+    try {
+      await ready;
+      const started = performance.now();
+      const response = withString(JSON.stringify(message.request), (p, n) => readResult(exports.qiao_search(p, n)));
+      const ms = performance.now() - started;
+      if (response.error) throw new Error(response.error);
+      self.postMessage({ type: "result", id: message.id, response, ms, stats });
+    } catch (e) {
+      self.postMessage({ type: "error", id: message.id, message: String((e && e.message) || e) });
+    }
+  }
+};

@@ -1,0 +1,194 @@
+//! A small WebDriver client for headless Chromium (Debian's `chromium` and
+//! `chromium-driver`), enough to open pages, read the DOM, click and type. It talks to
+//! chromedriver over HTTP on a free loopback port and stops it when dropped.
+//!
+//! A missing Chromium is a test failure, never a skip: CI installs it (`.ci/run`).
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn chromium() -> &'static str {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("Chromium is not installed: apt-get install chromium chromium-driver (.ci/run does)")
+}
+
+impl Browser {
+    pub fn start() -> Browser {
+        let binary = chromium();
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is not installed: apt-get install chromium-driver");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while ureq::get(&format!("{base}/status")).call().is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let args = [
+            "--headless=new".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--window-size=1280,900".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": binary, "args": args},
+            "goog:loggingPrefs": {"browser": "ALL"},
+        }}});
+        let mut browser = Browser { driver, base, session: String::new(), _profile: profile };
+        let created = browser.post("/session", caps);
+        browser.session = created["sessionId"].as_str().expect("no WebDriver session").to_owned();
+        browser
+    }
+
+    fn post(&self, path: &str, body: Value) -> Value {
+        let mut response = ureq::post(&format!("{}{path}", self.base))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .send_json(body)
+            .unwrap_or_else(|e| panic!("WebDriver {path}: {e}"));
+        let value: Value = response.body_mut().read_json().unwrap();
+        if let Some(err) = value["value"].get("error") {
+            panic!("WebDriver {path}: {err} {}", value["value"]["message"]);
+        }
+        value["value"].clone()
+    }
+
+    fn session_path(&self, rest: &str) -> String {
+        format!("/session/{}{rest}", self.session)
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.post(&self.session_path("/url"), json!({ "url": url }));
+    }
+
+    /// Runs `script` in the page and returns its value.
+    pub fn eval(&self, script: &str) -> Value {
+        self.post(&self.session_path("/execute/sync"), json!({ "script": script, "args": [] }))
+    }
+
+    /// Waits until `script` returns something truthy, and returns it.
+    pub fn wait_for(&self, what: &str, script: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let v = self.eval(script);
+            let truthy = match &v {
+                Value::Null | Value::Bool(false) => false,
+                Value::String(s) => !s.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                Value::Number(n) => n.as_f64() != Some(0.0),
+                _ => true,
+            };
+            if truthy {
+                return v;
+            }
+            if Instant::now() > deadline {
+                let dom = self.eval("return document.body ? document.body.innerText : ''");
+                panic!("timed out waiting for {what}; the page shows:\n{dom}\nconsole: {}", self.console());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Hrefs of the links inside the element with `id`.
+    pub fn links_in(&self, id: &str) -> Vec<String> {
+        let v = self.eval(&format!(
+            "return Array.from(document.querySelectorAll('#{id} a')).map(a => a.getAttribute('href'))"
+        ));
+        v.as_array().unwrap().iter().map(|s| s.as_str().unwrap_or("").to_owned()).collect()
+    }
+
+    pub fn click(&self, css: &str) {
+        let element = self.post(&self.session_path("/element"), json!({ "using": "css selector", "value": css }));
+        let id = element.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap().to_owned();
+        self.post(&self.session_path(&format!("/element/{id}/click")), json!({}));
+    }
+
+    /// Types into an element like a person: clears it, then sends the keys.
+    pub fn type_into(&self, css: &str, text: &str) {
+        let element = self.post(&self.session_path("/element"), json!({ "using": "css selector", "value": css }));
+        let id = element.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap().to_owned();
+        self.post(&self.session_path(&format!("/element/{id}/clear")), json!({}));
+        self.post(&self.session_path(&format!("/element/{id}/value")), json!({ "text": text }));
+    }
+
+    pub fn console(&self) -> String {
+        let logs = ureq::post(&format!("{}{}", self.base, self.session_path("/se/log")))
+            .send_json(json!({"type": "browser"}))
+            .ok()
+            .and_then(|mut r| r.body_mut().read_json::<Value>().ok());
+        logs.map(|l| l["value"].to_string()).unwrap_or_default()
+    }
+
+    pub fn screenshot(&self, path: &std::path::Path) {
+        let png = ureq::get(&format!("{}{}", self.base, self.session_path("/screenshot")))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_json::<Value>().ok());
+        if let Some(b64) = png.as_ref().and_then(|v| v["value"].as_str()) {
+            let bytes = base64_decode(b64);
+            let _ = std::fs::write(path, bytes);
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = ureq::delete(&format!("{}{}", self.base, self.session_path(""))).call();
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for v in s.bytes().filter_map(value) {
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
