@@ -10,7 +10,7 @@
 //!    tantivy index and the WebAssembly searcher.
 //! 4. [`output`] writes everything beside the old output and swaps it in on success.
 //!
-//! [`pipeline`] runs the stages; `main.rs` turns its results into messages and exit codes.
+//! [`pipeline`] runs the stages; [`serve`] is the preview server that reruns them on change; `main.rs` turns its results into messages and exit codes.
 
 pub mod config;
 pub mod content;
@@ -25,6 +25,7 @@ pub mod output;
 pub mod pipeline;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod site;
 pub mod taxonomy;
 pub mod urls;

@@ -46,6 +46,21 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Build, serve and rebuild on change, reloading open pages
+    Serve {
+        /// Port to listen on (0 picks a free one)
+        #[arg(short, long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; other machines can connect only if you choose so
+        #[arg(short, long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in a browser
+        #[arg(long)]
+        open: bool,
+        /// Publish articles marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Search the built site's index, as the search page does
     Search {
         /// Words, "quoted phrases", AND / OR
@@ -101,6 +116,27 @@ fn main() -> ExitCode {
         }
         Command::Check { drafts } => check(&cli.root, drafts),
         Command::New { slug, date } => new(&cli.root, &slug, date),
+        Command::Serve {
+            port,
+            bind,
+            open,
+            drafts,
+        } => {
+            let opts = qiao::serve::ServeOptions {
+                root: cli.root,
+                port,
+                bind,
+                open,
+                drafts,
+            };
+            match qiao::serve::run(opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(msg) => {
+                    eprintln!("error: {msg}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::Search {
             query,
             lang,

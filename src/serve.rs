@@ -1,0 +1,345 @@
+//! `qiao serve`: the editor's preview. Builds the site into a private folder, serves it the
+//! way a static host would (content types, `index.html` for folders, the site's 404 page,
+//! Range requests, ETag/Last-Modified, gzip/brotli), watches the site's files, rebuilds on
+//! change and tells open tabs to reload over server-sent events. A broken file shows in the
+//! terminal and as an overlay in the browser, while the last good build stays served.
+//!
+//! The reload script is added to HTML as it is served, so the folder on disk is exactly
+//! what `qiao build` writes.
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::sync::broadcast;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::pipeline::{self, BuildError, BuildOptions};
+
+const LIVE_SCRIPT: &str = include_str!("serve/live.js");
+const EVENTS_PATH: &str = "/__qiao/events";
+const SCRIPT_PATH: &str = "/__qiao/live.js";
+/// Saves arriving closer together than this are one change (editors write in bursts).
+const DEBOUNCE: Duration = Duration::from_millis(100);
+
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub port: u16,
+    pub bind: IpAddr,
+    pub open: bool,
+    pub drafts: bool,
+}
+
+/// What open tabs are told.
+#[derive(Clone, Debug)]
+enum Notice {
+    Reload,
+    Error(String),
+}
+
+struct Shared {
+    out: PathBuf,
+    notices: broadcast::Sender<Notice>,
+    /// The current build error, shown to tabs that connect while it lasts.
+    error: Mutex<Option<String>>,
+}
+
+/// Serves until interrupted.
+pub fn run(opts: ServeOptions) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the server: {e}"))?;
+    runtime.block_on(serve(opts))
+}
+
+async fn serve(opts: ServeOptions) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(opts.bind, opts.port))
+        .await
+        .map_err(|e| format!("cannot listen on {}:{}: {e}", opts.bind, opts.port))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let shown_host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    let url = format!("http://{shown_host}:{}", addr.port());
+
+    let out =
+        std::env::temp_dir().join(format!("qiao-serve-{}-{}", std::process::id(), addr.port()));
+    let build = BuildOptions {
+        root: opts.root.clone(),
+        out: Some(out.clone()),
+        drafts: opts.drafts,
+        base_url: Some(url.clone()),
+        progress: true,
+    };
+    let (notices, _) = broadcast::channel(16);
+    let shared = Arc::new(Shared {
+        out: out.clone(),
+        notices,
+        error: Mutex::new(None),
+    });
+    rebuild(&build, &shared);
+
+    let watcher = watch(build, shared.clone())?;
+    println!("Serving {} at {url}/ (Ctrl+C stops)", opts.root.display());
+    if opts.open {
+        open_browser(&format!("{url}/"));
+    }
+    let app = router(shared);
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("the server stopped: {e}"));
+    drop(watcher);
+    let _ = std::fs::remove_dir_all(&out);
+    result
+}
+
+/// Ctrl+C, or SIGTERM from a process manager; either way the private folder is removed.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The HTTP side, also used by the tests against any built folder.
+fn router(shared: Arc<Shared>) -> Router {
+    let files = ServeDir::new(&shared.out)
+        .append_index_html_on_directories(true)
+        .not_found_service(ServeFile::new(shared.out.join("404.html")));
+    Router::new()
+        .route(EVENTS_PATH, get(events))
+        .route(SCRIPT_PATH, get(live_script))
+        .fallback_service(files)
+        .layer(middleware::from_fn_with_state(shared.clone(), confine))
+        .layer(middleware::from_fn(inject_live_reload))
+        .layer(CompressionLayer::new().compress_when(compressible))
+        .with_state(shared)
+}
+
+/// Compresses whole responses only: a 206 body must be exactly the requested bytes.
+fn compressible(
+    status: StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    status == StatusCode::OK
+        && !headers.contains_key(header::CONTENT_RANGE)
+        && headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| !t.starts_with("image/") && t != "text/event-stream")
+}
+
+/// Refuses any path that could leave the output folder: `..` (also encoded), backslashes,
+/// NUL, and files that resolve outside the folder through a symbolic link.
+async fn confine(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/__qiao/") {
+        return next.run(request).await;
+    }
+    let decoded = crate::urls::percent_decode(path);
+    let suspicious = decoded.contains('\\')
+        || decoded.contains('\0')
+        || Path::new(&decoded)
+            .components()
+            .any(|c| matches!(c, Component::ParentDir));
+    if suspicious {
+        return not_found(&shared.out);
+    }
+    let candidate = shared.out.join(decoded.trim_start_matches('/'));
+    if let (Ok(real), Ok(root)) = (candidate.canonicalize(), shared.out.canonicalize())
+        && !real.starts_with(&root)
+    {
+        return not_found(&shared.out);
+    }
+    next.run(request).await
+}
+
+fn not_found(out: &Path) -> Response {
+    let page = std::fs::read(out.join("404.html")).unwrap_or_else(|_| b"Not found".to_vec());
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
+}
+
+/// Adds the live-reload script to every HTML page served.
+async fn inject_live_reload(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if !is_html || response.headers().contains_key(header::CONTENT_RANGE) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let mut html = String::from_utf8_lossy(&bytes).into_owned();
+    let tag = format!("<script src=\"{SCRIPT_PATH}\" defer></script>");
+    match html.rfind("</body>") {
+        Some(at) => html.insert_str(at, &tag),
+        None => html.push_str(&tag),
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::ETAG);
+    Response::from_parts(parts, Body::from(html))
+}
+
+async fn live_script() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/javascript; charset=utf-8"),
+        )],
+        LIVE_SCRIPT,
+    )
+}
+
+async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
+    let current = shared.error.lock().map(|e| e.clone()).unwrap_or(None);
+    let first = tokio_stream::iter(current.map(Notice::Error));
+    let updates = BroadcastStream::new(shared.notices.subscribe()).filter_map(Result::ok);
+    let stream = first.chain(updates).map(|notice| {
+        Ok::<_, Infallible>(match notice {
+            Notice::Reload => Event::default().event("reload").data("reload"),
+            Notice::Error(text) => Event::default().event("build-error").data(text),
+        })
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Rebuilds and tells the tabs; the output folder is only replaced by a good build.
+fn rebuild(build: &BuildOptions, shared: &Shared) {
+    let started = Instant::now();
+    match pipeline::build(build) {
+        Ok(report) => {
+            for w in report.warnings.iter() {
+                eprintln!("{w}");
+            }
+            println!(
+                "Built {} pages in {:.0} ms",
+                report.pages,
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+            if let Ok(mut e) = shared.error.lock() {
+                *e = None;
+            }
+            let _ = shared.notices.send(Notice::Reload);
+        }
+        Err(err) => {
+            let text = match err {
+                BuildError::Content(d) => d.to_string(),
+                BuildError::Usage(m) => format!("error: {m}\n"),
+            };
+            eprint!("{text}");
+            eprintln!("error: build failed; still serving the last good build");
+            if let Ok(mut e) = shared.error.lock() {
+                *e = Some(text.clone());
+            }
+            let _ = shared.notices.send(Notice::Error(text));
+        }
+    }
+}
+
+/// Watches `site.toml`, `content/`, `templates/` and `static/`; rebuilds after a burst of
+/// changes settles.
+fn watch(build: BuildOptions, shared: Arc<Shared>) -> Result<notify::RecommendedWatcher, String> {
+    use notify::{RecursiveMode, Watcher};
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event
+            && !event.kind.is_access()
+            && event.paths.iter().any(|p| relevant(p))
+        {
+            let _ = tx.send(());
+        }
+    })
+    .map_err(|e| format!("cannot watch the site's files: {e}"))?;
+    let root = &build.root;
+    watcher
+        .watch(root, RecursiveMode::NonRecursive)
+        .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    for dir in ["content", "templates", "static"] {
+        let path = root.join(dir);
+        if path.is_dir() {
+            watcher
+                .watch(&path, RecursiveMode::Recursive)
+                .map_err(|e| format!("cannot watch {}: {e}", path.display()))?;
+        }
+    }
+    std::thread::spawn(move || {
+        while rx.recv().is_ok() {
+            while rx.recv_timeout(DEBOUNCE).is_ok() {}
+            rebuild(&build, &shared);
+        }
+    });
+    Ok(watcher)
+}
+
+/// Editor swap files and the like do not trigger a rebuild.
+fn relevant(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let ignored = name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp");
+    let in_site = path.components().any(|c| {
+        matches!(
+            c.as_os_str().to_str(),
+            Some("content" | "templates" | "static")
+        )
+    }) || name == crate::config::CONFIG_FILE;
+    !ignored && in_site
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if std::process::Command::new(opener).arg(url).spawn().is_err() {
+        eprintln!("could not open a browser; visit {url}");
+    }
+}

@@ -1,0 +1,19 @@
+// Added by `qiao serve` only: reloads the page after a rebuild, and shows build errors
+// over the page while the last good version stays visible.
+(function () {
+  "use strict";
+  var overlay = null;
+  function show(text) {
+    if (!overlay) {
+      overlay = document.createElement("div");
+      overlay.id = "qiao-error-overlay";
+      overlay.setAttribute("role", "alert");
+      overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.92);color:#ffd7d7;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:2rem;white-space:pre-wrap";
+      document.body.appendChild(overlay);
+    }
+    overlay.textContent = "qiao: the build failed; this is the last good version.\n\n" + text;
+  }
+  var events = new EventSource("/__qiao/events");
+  events.addEventListener("reload", function () { location.reload(); });
+  events.addEventListener("build-error", function (e) { show(e.data); });
+})();

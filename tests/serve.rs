@@ -1,0 +1,165 @@
+//! `qiao serve` as a real HTTP server on 127.0.0.1.
+
+mod common;
+#[path = "common/server.rs"]
+mod server;
+
+use std::time::{Duration, Instant};
+
+use common::Site;
+use server::Server;
+
+fn site() -> Site {
+    let site = Site::new();
+    site.pair("2024", "kenya", "2024-03-01", "wvteda", "KE")
+        .pair("2023", "forum", "2023-06-15", "sco", "KZ");
+    site
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn serves_pages_types_ranges_and_the_404_page() {
+    let site = site();
+    let server = Server::start(site.root());
+    let (status, headers, body) = server.get_raw("/zh/news/kenya/", &[]);
+    assert_eq!(status, 200);
+    assert!(
+        header(&headers, "content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = String::from_utf8_lossy(&body);
+    assert!(html.contains("中文标题kenya"));
+    assert!(
+        html.contains("/__qiao/live.js"),
+        "reload script injected when serving"
+    );
+    assert!(header(&headers, "last-modified").is_some());
+
+    let (status, _, _) = server.get_raw("/en/news/kenya", &[]);
+    assert!(status == 200 || (300..400).contains(&status), "{status}");
+
+    let (status, _, body) = server.get_raw("/no/such/page/", &[]);
+    assert_eq!(status, 404);
+    assert!(String::from_utf8_lossy(&body).contains("页面未找到"));
+
+    // A Range of a search-index file: 206 with exactly those bytes.
+    let (_, manifest) = server.get("/search/manifest.json");
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let term = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"].as_str().unwrap().ends_with(".term"))
+        .unwrap();
+    let url = format!("/search/{}", term["url"].as_str().unwrap());
+    let (_, _, whole) = server.get_raw(&url, &[]);
+    let (status, headers, body) = server.get_raw(
+        &url,
+        &[("Range", "bytes=100-199"), ("Accept-Encoding", "gzip, br")],
+    );
+    assert_eq!(status, 206);
+    assert_eq!(
+        header(&headers, "content-range"),
+        Some(format!("bytes 100-199/{}", term["len"]).as_str())
+    );
+    assert_eq!(body.len(), 100);
+    assert_eq!(body, whole[100..200]);
+    let (_, headers, body) = server.get_raw(
+        &format!("/search/{}", manifest["wasm"].as_str().unwrap()),
+        &[],
+    );
+    assert_eq!(header(&headers, "content-type"), Some("application/wasm"));
+    assert_eq!(&body[..4], b"\0asm");
+
+    let (_, headers, _) = server.get_raw("/zh/", &[("Accept-Encoding", "gzip")]);
+    assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
+    let (_, headers, _) = server.get_raw("/style.css", &[("Accept-Encoding", "br")]);
+    assert_eq!(header(&headers, "content-encoding"), Some("br"));
+    let etag = header(&headers, "etag").expect("etag").to_owned();
+    let (status, _, _) = server.get_raw("/style.css", &[("If-None-Match", &etag)]);
+    assert_eq!(status, 304);
+}
+
+#[test]
+fn nothing_outside_the_output_folder_is_served() {
+    let site = site();
+    let secret = site.root().join("secret.txt");
+    std::fs::write(&secret, "TOP SECRET").unwrap();
+    let server = Server::start(site.root());
+    // A symbolic link inside the served folder that leads out of it.
+    let out_dir = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .ends_with(&format!("-{}", server.base.rsplit(':').next().unwrap()))
+        })
+        .expect("the server's folder");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, out_dir.join("leak.txt")).unwrap();
+    for path in [
+        "/../secret.txt",
+        "/../../../../etc/passwd",
+        "/%2e%2e/secret.txt",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2fsecret.txt",
+        "/zh/%2e%2e/%2e%2e/secret.txt",
+        "/..\\secret.txt",
+        "/%5c..%5csecret.txt",
+        "/leak.txt",
+    ] {
+        let (status, _, body) = server.get_raw(path, &[]);
+        let body = String::from_utf8_lossy(&body);
+        assert!(
+            !body.contains("TOP SECRET") && !body.contains("root:"),
+            "{path} leaked"
+        );
+        assert!(status == 404 || status == 400, "{path}: {status}");
+    }
+}
+
+#[test]
+fn edits_are_rebuilt_and_announced_and_errors_keep_the_last_good_site() {
+    let site = site();
+    let server = Server::start(site.root());
+    let edited = "title: 修改后的标题\ndate: 2024-03-01\nalliances: [wvteda]\ncountries: [KE]";
+    server.wait_event("reload", || {
+        site.article("2024", "kenya", "zh", edited, "新的正文。");
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, html) = server.get("/zh/news/kenya/");
+        if html.contains("修改后的标题") && html.contains("新的正文") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the edit was not served");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let message = server.wait_event("build-error", || {
+        site.article("2024", "kenya", "zh", "title: 坏了\ndate: 2024-99-01", "x");
+    });
+    assert!(
+        message.contains("content/news/2024/kenya.zh.md"),
+        "{message}"
+    );
+    assert!(message.contains("field `date`"), "{message}");
+    let (status, html) = server.get("/zh/news/kenya/");
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("修改后的标题"),
+        "the last good page stays served"
+    );
+    server.wait_event("reload", || {
+        site.article("2024", "kenya", "zh", edited, "修好了。");
+    });
+}
