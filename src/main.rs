@@ -255,37 +255,40 @@ fn search(out: &Path, request: &qiao_search::Request, json: bool) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let mut text = String::new();
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&response).unwrap_or_default()
-        );
-        return ExitCode::SUCCESS;
-    }
-    println!("{} result(s) for {:?}", response.total, request.query);
-    for (i, hit) in response.hits.iter().enumerate() {
-        println!(
-            "{:>3}. {}  [{}] {}  {}",
-            i + 1,
-            hit.title,
-            hit.lang,
-            hit.date,
-            hit.url
-        );
-        let snippet = hit.snippet.replace("<mark>", "[").replace("</mark>", "]");
-        println!("     {}", unescape(&snippet));
-    }
-    let facets = [
-        ("alliances", &response.facets.alliances),
-        ("countries", &response.facets.countries),
-        ("years", &response.facets.years),
-    ];
-    for (name, counts) in facets {
-        if !counts.is_empty() {
-            let list: Vec<String> = counts.iter().map(|(k, n)| format!("{k} ({n})")).collect();
-            println!("{name}: {}", list.join(", "));
+        text = serde_json::to_string_pretty(&response).unwrap_or_default();
+        text.push('\n');
+    } else {
+        use std::fmt::Write as _;
+        let _ = writeln!(text, "{} result(s) for {:?}", response.total, request.query);
+        for (i, hit) in response.hits.iter().enumerate() {
+            let _ = writeln!(
+                text,
+                "{:>3}. {}  [{}] {}  {}",
+                i + 1,
+                hit.title,
+                hit.lang,
+                hit.date,
+                hit.url
+            );
+            let snippet = hit.snippet.replace("<mark>", "[").replace("</mark>", "]");
+            let _ = writeln!(text, "     {}", unescape(&snippet));
+        }
+        let facets = [
+            ("alliances", &response.facets.alliances),
+            ("countries", &response.facets.countries),
+            ("years", &response.facets.years),
+        ];
+        for (name, counts) in facets {
+            if !counts.is_empty() {
+                let list: Vec<String> = counts.iter().map(|(k, n)| format!("{k} ({n})")).collect();
+                let _ = writeln!(text, "{name}: {}", list.join(", "));
+            }
         }
     }
+    // A closed pipe (`qiao search x | head`) is not an error worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     ExitCode::SUCCESS
 }
 

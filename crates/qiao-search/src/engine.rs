@@ -87,7 +87,7 @@ impl Engine {
     }
 
     pub fn search(&self, request: &Request) -> tantivy::Result<Response> {
-        let text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
+        let text = truncate_query(&request.query);
         if analysis::terms(&text).is_empty() {
             return Ok(Response::default());
         }
@@ -190,6 +190,20 @@ impl Engine {
                 years,
             },
         })
+    }
+}
+
+/// Cuts an overlong query at the last whole word before the limit, so the cut does not
+/// leave a fragment that matches nothing (all words are required).
+fn truncate_query(query: &str) -> String {
+    match query.char_indices().nth(MAX_QUERY_CHARS) {
+        None => query.to_owned(),
+        Some((end, _)) => {
+            let cut = &query[..end];
+            cut.rfind(char::is_whitespace)
+                .map_or(cut, |at| &cut[..at])
+                .to_owned()
+        }
     }
 }
 

@@ -1,0 +1,52 @@
+// Runs the WebAssembly searcher of a built site in node, reading index files from disk
+// exactly as the browser worker reads them over HTTP ranges (same imports, same protocol),
+// and prints the responses to the requests given, as one JSON array.
+//
+// usage: node harness.mjs <built site folder> <requests.json>
+import fs from "node:fs";
+import path from "node:path";
+
+const [out, requestsFile] = process.argv.slice(2);
+const dir = path.join(out, "search");
+const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+const fds = manifest.files.map((f) => fs.openSync(path.join(dir, f.url), "r"));
+let exports;
+
+function qiao_fetch(file, start, length, dst) {
+  const buf = Buffer.alloc(length >>> 0);
+  const n = fs.readSync(fds[file], buf, 0, buf.length, start >>> 0);
+  if (n !== buf.length) return -1;
+  new Uint8Array(exports.memory.buffer, dst >>> 0, n).set(buf);
+  return 0;
+}
+
+function withString(text, fn) {
+  const bytes = new TextEncoder().encode(text);
+  const ptr = exports.qiao_alloc(bytes.length);
+  new Uint8Array(exports.memory.buffer, ptr, bytes.length).set(bytes);
+  try { return fn(ptr, bytes.length); } finally { exports.qiao_free(ptr, bytes.length); }
+}
+
+function readResult(ptr) {
+  const len = new DataView(exports.memory.buffer).getUint32(ptr, true);
+  return JSON.parse(new TextDecoder().decode(new Uint8Array(exports.memory.buffer, ptr + 4, len)));
+}
+
+const wasm = fs.readFileSync(path.join(dir, manifest.wasm));
+const { instance } = await WebAssembly.instantiate(wasm, { env: { qiao_fetch } });
+exports = instance.exports;
+const lines = manifest.files.map((f) => `${f.name}\t${f.len}\n`).join("");
+if (withString(lines, exports.qiao_open) !== 0) {
+  console.error(JSON.stringify(readResult(exports.qiao_result())));
+  process.exit(1);
+}
+const requests = JSON.parse(fs.readFileSync(requestsFile, "utf8"));
+const responses = [];
+const times = [];
+for (const request of requests) {
+  const started = performance.now();
+  responses.push(withString(JSON.stringify(request), (p, n) => readResult(exports.qiao_search(p, n))));
+  times.push(performance.now() - started);
+}
+if (process.env.QIAO_TIMES) console.error(JSON.stringify(times));
+process.stdout.write(JSON.stringify(responses));
