@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::Site;
+use common::{Site, search_site};
 use qiao_search::{Request, Response};
 
 fn request(query: &str, lang: Option<&str>) -> Request {
@@ -15,81 +15,6 @@ fn request(query: &str, lang: Option<&str>) -> Request {
         limit: Some(50),
         ..Request::default()
     }
-}
-
-/// A small site whose words are chosen so every expected hit set is known.
-pub fn search_site() -> Site {
-    let site = Site::new();
-    let pair = |slug: &str, date: &str, countries: &str, zh: (&str, &str), en: (&str, &str)| {
-        site.article(
-            "news",
-            slug,
-            "zh",
-            &format!(
-                "title: {}\ndate: {date}\ncountries: [{countries}]\nalliances: [wvteda]",
-                zh.0
-            ),
-            zh.1,
-        );
-        site.article(
-            "news",
-            slug,
-            "en",
-            &format!(
-                "title: \"{}\"\ndate: {date}\ncountries: [{countries}]\nalliances: [wvteda]",
-                en.0
-            ),
-            en.1,
-        );
-    };
-    pair(
-        "luban-kenya",
-        "2024-05-01",
-        "KE, CN",
-        (
-            "鲁班工坊在肯尼亚揭牌",
-            "肯尼亚鲁班工坊正式揭牌，开展职业技能培训。",
-        ),
-        (
-            "Luban Workshop opens in Kenya",
-            "The Luban Workshops in Kenya train young technicians in vocational education.",
-        ),
-    );
-    pair(
-        "luban-thailand",
-        "2023-09-10",
-        "TH, CN",
-        (
-            "泰国鲁班工坊十周年",
-            "泰国鲁班工坊成立十年，培养了大量技术人才。",
-        ),
-        (
-            "Ten years of the Luban Workshop in Thailand",
-            "The first Luban Workshop abroad opened in Thailand a decade ago.",
-        ),
-    );
-    pair(
-        "luban-lock",
-        "2022-02-02",
-        "CN",
-        ("鲁班锁与传统工艺", "鲁班锁是一种传统玩具，与工坊无关。"),
-        (
-            "The Luban lock and traditional craft",
-            "A Luban lock is a traditional puzzle toy; no workshop is involved.",
-        ),
-    );
-    pair(
-        "norway-forum",
-        "2024-11-21",
-        "NO",
-        ("中挪职业教育论坛", "双方讨论职业教育合作与产教融合。"),
-        (
-            "Norway vocational education forum",
-            "Both sides discussed cooperation in vocational education and industry.",
-        ),
-    );
-    site.build_ok();
-    site
 }
 
 fn slugs(response: &Response) -> BTreeSet<String> {

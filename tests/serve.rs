@@ -94,17 +94,7 @@ fn nothing_outside_the_output_folder_is_served() {
     std::fs::write(&secret, "TOP SECRET").unwrap();
     let server = Server::start(site.root());
     // A symbolic link inside the served folder that leads out of it.
-    let out_dir = std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .ends_with(&format!("-{}", server.base.rsplit(':').next().unwrap()))
-        })
-        .expect("the server's folder");
+    let out_dir = server.out_dir();
     #[cfg(unix)]
     std::os::unix::fs::symlink(&secret, out_dir.join("leak.txt")).unwrap();
     for path in [

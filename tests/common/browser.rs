@@ -3,6 +3,7 @@
 //! chromedriver over HTTP on a free loopback port and stops it when dropped.
 //!
 //! A missing Chromium is a test failure, never a skip: CI installs it (`.ci/run`).
+#![allow(dead_code)] // each test binary uses part of it
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -18,14 +19,20 @@ pub struct Browser {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn chromium() -> &'static str {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
-        .expect("Chromium is not installed: apt-get install chromium chromium-driver (.ci/run does)")
+        .expect(
+            "Chromium is not installed: apt-get install chromium chromium-driver (.ci/run does)",
+        )
 }
 
 impl Browser {
@@ -61,9 +68,17 @@ impl Browser {
             "goog:chromeOptions": {"binary": binary, "args": args},
             "goog:loggingPrefs": {"browser": "ALL"},
         }}});
-        let mut browser = Browser { driver, base, session: String::new(), _profile: profile };
+        let mut browser = Browser {
+            driver,
+            base,
+            session: String::new(),
+            _profile: profile,
+        };
         let created = browser.post("/session", caps);
-        browser.session = created["sessionId"].as_str().expect("no WebDriver session").to_owned();
+        browser.session = created["sessionId"]
+            .as_str()
+            .expect("no WebDriver session")
+            .to_owned();
         browser
     }
 
@@ -91,7 +106,10 @@ impl Browser {
 
     /// Runs `script` in the page and returns its value.
     pub fn eval(&self, script: &str) -> Value {
-        self.post(&self.session_path("/execute/sync"), json!({ "script": script, "args": [] }))
+        self.post(
+            &self.session_path("/execute/sync"),
+            json!({ "script": script, "args": [] }),
+        )
     }
 
     /// Waits until `script` returns something truthy, and returns it.
@@ -111,7 +129,10 @@ impl Browser {
             }
             if Instant::now() > deadline {
                 let dom = self.eval("return document.body ? document.body.innerText : ''");
-                panic!("timed out waiting for {what}; the page shows:\n{dom}\nconsole: {}", self.console());
+                panic!(
+                    "timed out waiting for {what}; the page shows:\n{dom}\nconsole: {}",
+                    self.console()
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -122,21 +143,50 @@ impl Browser {
         let v = self.eval(&format!(
             "return Array.from(document.querySelectorAll('#{id} a')).map(a => a.getAttribute('href'))"
         ));
-        v.as_array().unwrap().iter().map(|s| s.as_str().unwrap_or("").to_owned()).collect()
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap_or("").to_owned())
+            .collect()
     }
 
     pub fn click(&self, css: &str) {
-        let element = self.post(&self.session_path("/element"), json!({ "using": "css selector", "value": css }));
-        let id = element.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap().to_owned();
-        self.post(&self.session_path(&format!("/element/{id}/click")), json!({}));
+        let element = self.post(
+            &self.session_path("/element"),
+            json!({ "using": "css selector", "value": css }),
+        );
+        let id = element
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_owned();
+        self.post(
+            &self.session_path(&format!("/element/{id}/click")),
+            json!({}),
+        );
     }
 
     /// Types into an element like a person: clears it, then sends the keys.
     pub fn type_into(&self, css: &str, text: &str) {
-        let element = self.post(&self.session_path("/element"), json!({ "using": "css selector", "value": css }));
-        let id = element.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap().to_owned();
-        self.post(&self.session_path(&format!("/element/{id}/clear")), json!({}));
-        self.post(&self.session_path(&format!("/element/{id}/value")), json!({ "text": text }));
+        let element = self.post(
+            &self.session_path("/element"),
+            json!({ "using": "css selector", "value": css }),
+        );
+        let id = element
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_owned();
+        self.post(
+            &self.session_path(&format!("/element/{id}/clear")),
+            json!({}),
+        );
+        self.post(
+            &self.session_path(&format!("/element/{id}/value")),
+            json!({ "text": text }),
+        );
     }
 
     pub fn console(&self) -> String {
@@ -145,17 +195,6 @@ impl Browser {
             .ok()
             .and_then(|mut r| r.body_mut().read_json::<Value>().ok());
         logs.map(|l| l["value"].to_string()).unwrap_or_default()
-    }
-
-    pub fn screenshot(&self, path: &std::path::Path) {
-        let png = ureq::get(&format!("{}{}", self.base, self.session_path("/screenshot")))
-            .call()
-            .ok()
-            .and_then(|mut r| r.body_mut().read_json::<Value>().ok());
-        if let Some(b64) = png.as_ref().and_then(|v| v["value"].as_str()) {
-            let bytes = base64_decode(b64);
-            let _ = std::fs::write(path, bytes);
-        }
     }
 }
 
@@ -167,28 +206,4 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for v in s.bytes().filter_map(value) {
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
 }

@@ -1,4 +1,5 @@
 //! `qiao serve` started as a real process on a free loopback port, stopped when dropped.
+#![allow(dead_code)] // each test binary uses part of it
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -40,6 +41,20 @@ impl Server {
             .recv_timeout(Duration::from_secs(120))
             .expect("qiao serve did not start");
         Server { child, base }
+    }
+
+    /// The private folder the server builds into.
+    pub fn out_dir(&self) -> std::path::PathBuf {
+        let port = self.base.rsplit(':').next().unwrap();
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                name.starts_with("qiao-serve-") && name.ends_with(&format!("-{port}"))
+            })
+            .expect("the server's folder")
     }
 
     /// Status, headers (lower-case names) and body of a GET with extra request headers.
