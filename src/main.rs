@@ -39,6 +39,9 @@ enum Command {
         /// Publish for another address than site.toml's base_url
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+        /// Print how long each phase took
+        #[arg(long)]
+        timings: bool,
     },
     /// Validate everything without writing any output
     Check {
@@ -97,13 +100,35 @@ enum Command {
     },
 }
 
+/// Page rendering and indexing allocate many short-lived strings on several threads;
+/// mimalloc does that faster than the system allocator (see the benchmark in the README).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's option numbers (`mi_option_e` in mimalloc.h, the same in its v2 and v3),
+/// which the Rust bindings do not name.
+const MI_OPTION_ARENA_EAGER_COMMIT: i32 = 4;
+const MI_OPTION_PURGE_DELAY: i32 = 15;
+
+/// A build holds the whole site while it renders: freed memory is handed back at once
+/// and arenas are committed as used, which keeps the peak close to what is live.
+fn tune_allocator() {
+    // SAFETY: plain option setters of the allocator this binary links.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     match cli.command {
         Command::Build {
             out,
             drafts,
             base_url,
+            timings,
         } => {
             let opts = BuildOptions {
                 root: cli.root,
@@ -112,7 +137,7 @@ fn main() -> ExitCode {
                 base_url,
                 progress: true,
             };
-            build(&opts)
+            build(&opts, timings)
         }
         Command::Check { drafts } => check(&cli.root, drafts),
         Command::New { slug, date } => new(&cli.root, &slug, date),
@@ -164,10 +189,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn build(opts: &BuildOptions) -> ExitCode {
+fn build(opts: &BuildOptions, timings: bool) -> ExitCode {
     match pipeline::build(opts) {
         Ok(report) => {
             print_diagnostics(&report.warnings);
+            if timings {
+                for (phase, took) in report.timings.iter() {
+                    eprintln!("{phase:>16}: {:8.1} ms", took.as_secs_f64() * 1000.0);
+                }
+            }
             println!(
                 "Built {} pages ({} article pages) and copied {} files into {} in {:.2} s",
                 report.pages,

@@ -1,19 +1,30 @@
-//! Writing the site. Everything is written into a staging folder beside the output folder
-//! and swapped in only when the whole build succeeded, so a failed build leaves the previous
-//! output exactly as it was.
+//! Writing the site without ever leaving a half-built output behind.
+//!
+//! Files go into a staging folder beside the output; a file whose bytes equal the previous
+//! output's copy is not written at all. Only when the whole build succeeded are the staged
+//! files moved in (one rename each) and files the site no longer has removed. So a failed
+//! build leaves the previous output exactly as it was, and a rebuild touches only what
+//! changed: on disks where creating and deleting tens of thousands of files is slow,
+//! rewriting the whole tree each time would cost more than building it.
 
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
+    /// Whether `target` held a previous output to compare with and update.
+    previous: bool,
+    /// Every file of this build, relative to the output: written or unchanged.
+    produced: Mutex<HashSet<PathBuf>>,
     committed: bool,
 }
 
 impl Staging {
-    /// Creates an empty staging folder next to `target` (same file system, so the final
-    /// swap is a rename).
+    /// Creates an empty staging folder next to `target` (same file system, so files move
+    /// in by renaming).
     pub fn create(target: &Path) -> io::Result<Staging> {
         let parent = target
             .parent()
@@ -24,6 +35,12 @@ impl Staging {
             .ok_or_else(|| io::Error::other("the output folder needs a name"))?
             .to_string_lossy()
             .into_owned();
+        if target.exists() && !target.is_dir() {
+            return Err(io::Error::other(format!(
+                "{} exists and is not a folder",
+                target.display()
+            )));
+        }
         std::fs::create_dir_all(parent)?;
         let dir = parent.join(format!(".{name}.qiao-staging-{}", std::process::id()));
         if dir.exists() {
@@ -33,24 +50,45 @@ impl Staging {
         Ok(Staging {
             dir,
             target: target.to_path_buf(),
+            previous: target.is_dir(),
+            produced: Mutex::new(HashSet::new()),
             committed: false,
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.dir
+    fn produced(&self, rel: &Path) {
+        if let Ok(mut set) = self.produced.lock() {
+            set.insert(rel.to_path_buf());
+        }
     }
 
-    /// Writes `bytes` at `rel` (a `/`-separated path inside the output).
+    /// Writes `bytes` at `rel` (a `/`-separated path inside the output), unless the
+    /// previous output already has exactly these bytes there.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
-        let path = self.dir.join(rel.trim_start_matches('/'));
+        let rel = Path::new(rel.trim_start_matches('/'));
+        self.produced(rel);
+        if self.previous && same_contents(&self.target.join(rel), bytes) {
+            return Ok(());
+        }
+        let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
         std::fs::write(path, bytes)
     }
 
+    /// Copies the file at `from` to `rel` inside the output, unless it is there already.
     pub fn copy(&self, from: &Path, rel: &Path) -> io::Result<()> {
+        self.produced(rel);
+        if self.previous {
+            let old = self.target.join(rel);
+            if let (Ok(a), Ok(b)) = (std::fs::metadata(from), std::fs::metadata(&old))
+                && a.len() == b.len()
+                && std::fs::read(from)? == std::fs::read(&old)?
+            {
+                return Ok(());
+            }
+        }
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -58,28 +96,70 @@ impl Staging {
         std::fs::copy(from, path).map(|_| ())
     }
 
-    /// Replaces the output folder with the staged one.
+    /// Makes the output exactly this build: moves staged files in, removes the rest.
     pub fn commit(mut self) -> io::Result<()> {
-        let old = self.dir.with_file_name(format!(
-            "{}.old",
-            self.dir.file_name().unwrap_or_default().to_string_lossy()
-        ));
-        let had_previous = self.target.exists();
-        if had_previous {
-            std::fs::rename(&self.target, &old)?;
+        if !self.previous {
+            std::fs::rename(&self.dir, &self.target)?;
+            self.committed = true;
+            return Ok(());
         }
-        if let Err(e) = std::fs::rename(&self.dir, &self.target) {
-            if had_previous {
-                let _ = std::fs::rename(&old, &self.target);
+        for entry in walkdir::WalkDir::new(&self.dir).min_depth(1) {
+            let entry = entry.map_err(io::Error::other)?;
+            if entry.file_type().is_dir() {
+                continue;
             }
-            return Err(e);
+            let rel = entry
+                .path()
+                .strip_prefix(&self.dir)
+                .map_err(io::Error::other)?;
+            let dest = self.target.join(rel);
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            // A folder where a file now goes (or the reverse) must make way.
+            if dest.is_dir() {
+                std::fs::remove_dir_all(&dest)?;
+            }
+            std::fs::rename(entry.path(), &dest)?;
         }
+        let produced = self.produced.lock().map(|p| p.clone()).unwrap_or_default();
+        remove_stale(&self.target, &produced)?;
         self.committed = true;
-        if had_previous {
-            let _ = std::fs::remove_dir_all(&old);
-        }
+        let _ = std::fs::remove_dir_all(&self.dir);
         Ok(())
     }
+}
+
+fn same_contents(path: &Path, bytes: &[u8]) -> bool {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
+            std::fs::read(path).is_ok_and(|old| old == bytes)
+        }
+        _ => false,
+    }
+}
+
+/// Removes files of the output that this build did not produce, then empty folders.
+fn remove_stale(target: &Path, produced: &HashSet<PathBuf>) -> io::Result<()> {
+    let mut dirs = Vec::new();
+    for entry in walkdir::WalkDir::new(target).min_depth(1) {
+        let entry = entry.map_err(io::Error::other)?;
+        let rel = entry
+            .path()
+            .strip_prefix(target)
+            .map_err(io::Error::other)?;
+        if entry.file_type().is_dir() {
+            dirs.push(entry.path().to_path_buf());
+        } else if !produced.contains(rel) {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    // Deepest first, so a folder is emptied before its parent is looked at.
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for dir in dirs {
+        let _ = std::fs::remove_dir(dir); // fails, as it should, when not empty
+    }
+    Ok(())
 }
 
 impl Drop for Staging {

@@ -57,6 +57,28 @@ pub enum BuildError {
 }
 
 /// The outcome of a successful build.
+/// How long each phase of a build took, in order (`qiao build --timings`). Rendering and
+/// indexing run at the same time, so their durations overlap.
+#[derive(Debug, Default, Clone)]
+pub struct Timings(Vec<(&'static str, Duration)>);
+
+impl Timings {
+    fn time<T>(&mut self, phase: &'static str, f: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let value = f();
+        self.0.push((phase, started.elapsed()));
+        value
+    }
+
+    fn record(&mut self, phase: &'static str, elapsed: Duration) {
+        self.0.push((phase, elapsed));
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Duration)> + '_ {
+        self.0.iter().copied()
+    }
+}
+
 #[derive(Debug)]
 pub struct BuildReport {
     pub out: PathBuf,
@@ -66,6 +88,7 @@ pub struct BuildReport {
     pub warnings: Diagnostics,
     pub single_language: Vec<PathBuf>,
     pub elapsed: Duration,
+    pub timings: Timings,
 }
 
 /// A site loaded and converted, ready to render.
@@ -75,25 +98,28 @@ pub struct Loaded {
     pub renderer: Renderer,
     pub warnings: Diagnostics,
     pub single_language: Vec<PathBuf>,
+    pub timings: Timings,
 }
 
 /// Loads and validates everything, collecting every error before giving up.
 pub fn load(root: &Path, drafts: bool, base_url: Option<&str>) -> Result<Loaded, Diagnostics> {
-    let mut config = SiteConfig::load(root)?;
+    let mut timings = Timings::default();
+    let mut config = timings.time("config", || SiteConfig::load(root))?;
     if let Some(url) = base_url {
         config.base_url = BaseUrl::parse(url).map_err(|msg| {
             std::iter::once(Diagnostic::error("--base-url", msg)).collect::<Diagnostics>()
         })?;
     }
-    let (corpus, mut diags) = content::load(root, &config, drafts);
+    let (corpus, mut diags) = timings.time("load content", || content::load(root, &config, drafts));
     let single_language = corpus
         .single_language()
         .map(|d: &Document| d.file.clone())
         .collect();
     let urls = Urls::new(config.base_url.clone());
-    let (site, body_diags) = site::assemble(root, config, corpus, urls);
+    let (site, body_diags) =
+        timings.time("markdown", || site::assemble(root, config, corpus, urls));
     diags.extend(body_diags);
-    let renderer = Renderer::load(root);
+    let renderer = timings.time("templates", || Renderer::load(root));
     let renderer = match renderer {
         Ok(r) => Some(r),
         Err(d) => {
@@ -104,13 +130,14 @@ pub fn load(root: &Path, drafts: bool, base_url: Option<&str>) -> Result<Loaded,
     let diags = diags.sorted();
     match renderer {
         Some(renderer) if !diags.has_errors() => {
-            let indexes = Indexes::new(&site);
+            let indexes = timings.time("taxonomy", || Indexes::new(&site));
             Ok(Loaded {
                 site,
                 indexes,
                 renderer,
                 warnings: diags,
                 single_language,
+                timings,
             })
         }
         _ => Err(diags),
@@ -129,6 +156,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         renderer,
         warnings,
         single_language,
+        mut timings,
     } = loaded;
 
     let io_error = |what: &str, e: std::io::Error| {
@@ -144,13 +172,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let done = AtomicUsize::new(0);
     let show_progress = opts.progress && std::io::stderr().is_terminal();
     // The search index is written on its own while the pages render.
-    let (results, search_files) = std::thread::scope(|scope| {
+    let ((results, render_time), (search_files, index_time)) = std::thread::scope(|scope| {
         let (stop, stopped) = mpsc::channel::<()>();
         if show_progress {
             scope.spawn(|| show_progress_until(stopped, &done, pages.len()));
         }
-        let render = || -> Vec<Result<(), Diagnostic>> {
-            pages
+        let render = || -> (Vec<Result<(), Diagnostic>>, Duration) {
+            let started = Instant::now();
+            let results = pages
                 .par_iter()
                 .map(|page| {
                     let html = render::render_page(&site, &indexes, &renderer, &existing, page)
@@ -168,12 +197,19 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
                     done.fetch_add(1, Ordering::Relaxed);
                     Ok(())
                 })
-                .collect()
+                .collect();
+            (results, started.elapsed())
         };
-        let results = rayon::join(render, || search::files(&site));
+        let index = || {
+            let started = Instant::now();
+            (search::files(&site), started.elapsed())
+        };
+        let results = rayon::join(render, index);
         drop(stop);
         results
     });
+    timings.record("render pages", render_time);
+    timings.record("search index", index_time);
     let mut errors: Diagnostics = results.into_iter().filter_map(Result::err).collect();
     let search_files = search_files.unwrap_or_else(|msg| {
         errors.push(Diagnostic::error(out.clone(), msg));
@@ -188,12 +224,15 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         }
     }
     let exists = |p: &str| existing.contains(p);
-    let mut machine_files: Vec<(String, String)> = feeds::feeds(&site, &indexes)
-        .par_iter()
-        .map(|feed| (feed.path(), feeds::atom(&site, feed)))
-        .collect();
-    machine_files.extend(feeds::sitemaps(&site, &pages, exists));
-    machine_files.push(("robots.txt".to_owned(), feeds::robots(&site)));
+    let machine_files = timings.time("feeds, sitemap", || {
+        let mut files: Vec<(String, String)> = feeds::feeds(&site, &indexes)
+            .par_iter()
+            .map(|feed| (feed.path(), feeds::atom(&site, feed)))
+            .collect();
+        files.extend(feeds::sitemaps(&site, &pages, exists));
+        files.push(("robots.txt".to_owned(), feeds::robots(&site)));
+        files
+    });
     for (path, text) in &machine_files {
         if let Err(e) = staging.write(path, text.as_bytes()) {
             errors.push(Diagnostic::error(
@@ -206,9 +245,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         return Err(BuildError::Content(errors.sorted()));
     }
 
-    let files = copy_files(&opts.root, &site, &staging)?;
-    staging
-        .commit()
+    let files = timings.time("copy files", || copy_files(&opts.root, &site, &staging))?;
+    timings
+        .time("swap output", || staging.commit())
         .map_err(|e| io_error("cannot replace the output folder", e))?;
     let articles =
         site.articles(crate::lang::Lang::Zh).len() + site.articles(crate::lang::Lang::En).len();
@@ -220,6 +259,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         warnings,
         single_language,
         elapsed: started.elapsed(),
+        timings,
     })
 }
 

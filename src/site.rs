@@ -101,17 +101,19 @@ pub fn assemble(
         urls: &urls,
     };
 
-    let docs: Vec<(&Document, bool)> = corpus
+    // Each Markdown body is dropped as soon as it is converted, so the sources and their
+    // HTML are never all in memory at once.
+    let docs: Vec<(Document, bool)> = corpus
         .pairs
-        .iter()
+        .into_iter()
         .flat_map(|p| {
             let translated = p.zh.is_some() && p.en.is_some();
-            p.halves().map(move |d| (d, translated))
+            p.zh.into_iter().chain(p.en).map(move |d| (d, translated))
         })
         .collect();
     let converted: Vec<(Article, BTreeSet<PathBuf>, Vec<Diagnostic>)> = docs
-        .par_iter()
-        .map(|(doc, translated)| convert(doc, *translated, &resolver))
+        .into_par_iter()
+        .map(|(doc, translated)| convert(&doc, translated, &resolver))
         .collect();
 
     let mut diags = Diagnostics::default();

@@ -465,3 +465,98 @@ fn the_bundled_portal_builds_without_warnings() {
     assert_eq!(zh, loaded.site.articles(qiao::lang::Lang::En).len());
     assert!(zh >= 9, "{zh} articles");
 }
+
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn build_into(site: &Site, out: &std::path::Path) {
+    let opts = qiao::BuildOptions {
+        out: Some(out.to_path_buf()),
+        ..qiao::BuildOptions::new(site.root())
+    };
+    qiao::pipeline::build(&opts).unwrap_or_else(|e| panic!("{e:?}"));
+}
+
+#[test]
+fn one_thread_and_many_build_the_same_bytes() {
+    let site = Site::new();
+    for i in 0..60 {
+        site.pair(
+            &format!("{}", 2015 + i % 9),
+            &format!("a-{i:02}"),
+            &format!("20{:02}-0{}-1{}", 15 + i % 9, 1 + i % 9, i % 10),
+            if i % 3 == 0 { "wvteda" } else { "sco" },
+            ["KE", "NO, CN", "TH"][i % 3],
+        );
+    }
+    let one = site.root().join("out-1");
+    let many = site.root().join("out-many");
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| build_into(&site, &one));
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap()
+        .install(|| build_into(&site, &many));
+    let (a, b) = (tree(&one), tree(&many));
+    assert!(a.len() > 150, "{} files", a.len());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(bytes == &b[path], "{} differs", path.display());
+    }
+}
+
+#[test]
+fn a_rebuild_into_the_same_folder_equals_a_clean_build() {
+    let site = three_pairs();
+    site.write_bytes("content/news/2024/img.png", b"png");
+    site.article(
+        "2024",
+        "pic",
+        "en",
+        "title: Pic\ndate: 2024-02-02",
+        "![x](img.png)",
+    );
+    site.build_ok();
+    // Change a title, remove an article and its image, add another.
+    site.pair("2024", "luban-kenya", "2024-03-01", "wvteda", "KE, CN");
+    site.article(
+        "2024",
+        "luban-kenya",
+        "en",
+        "title: Renamed\ndate: 2024-03-01\nalliances: [wvteda]\ncountries: [KE, CN]",
+        "New body.",
+    );
+    std::fs::remove_file(site.root().join("content/news/2024/pic.en.md")).unwrap();
+    site.pair("2025", "fresh", "2025-01-01", "sco", "FR");
+    site.build_ok();
+    let clean = site.root().join("clean");
+    build_into(&site, &clean);
+    let (incremental, fresh) = (tree(&site.out()), tree(&clean));
+    assert_eq!(
+        incremental.keys().collect::<Vec<_>>(),
+        fresh.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &incremental {
+        assert!(bytes == &fresh[path], "{} differs", path.display());
+    }
+    assert!(!site.exists("/en/news/pic/index.html"));
+    assert!(!site.exists("/media/news/2024/img.png"));
+    assert!(
+        !site.exists("/zh/countries/no/atom.xml") || site.exists("/zh/countries/no/index.html")
+    );
+}

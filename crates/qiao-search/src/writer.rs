@@ -13,7 +13,7 @@ use crate::schema::{self, Fields};
 
 /// Memory for the single indexing thread: enough to keep typical portals in one segment
 /// before the final merge.
-const WRITER_MEMORY: usize = 200_000_000;
+const WRITER_MEMORY: usize = 120_000_000;
 /// Doc store block size: one block is fetched per shown hit, so smaller blocks mean fewer
 /// bytes for a results page, at a small cost in compression.
 const DOCSTORE_BLOCK: usize = 8 * 1024;
