@@ -2,16 +2,19 @@
 //!
 //! The build is one pipeline, a module per stage, data flowing one way:
 //!
-//! 1. [`config`] reads `site.toml`; [`content`] finds, parses and pairs the articles.
+//! 1. [`config`] reads `site.toml`; [`content`] finds, parses and pairs the articles;
+//!    [`assets`] gathers the static files and names CSS/JS/wasm by content hash.
 //! 2. [`markdown`] turns bodies into sanitised HTML with resolved links; [`site`] holds the
 //!    result per language; [`taxonomy`] indexes it by alliance, country and year.
 //! 3. [`render`] lists the pages and fills Tera templates with plain context structs;
 //!    [`feeds`] writes Atom feeds, the sitemap and robots.txt; [`search`] writes the
 //!    tantivy index and the WebAssembly searcher.
-//! 4. [`output`] writes everything beside the old output and swaps it in on success.
+//! 4. [`output`] writes everything beside the old output and swaps it in on success;
+//!    [`linkcheck`] verifies a built site as a whole (`qiao check --output`).
 //!
 //! [`pipeline`] runs the stages; [`serve`] is the preview server that reruns them on change; `main.rs` turns its results into messages and exit codes.
 
+pub mod assets;
 pub mod config;
 pub mod content;
 pub mod country;
@@ -20,6 +23,7 @@ pub mod embedded;
 pub mod feeds;
 pub mod i18n;
 pub mod lang;
+pub mod linkcheck;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;

@@ -43,11 +43,20 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
-    /// Validate everything without writing any output
+    /// Validate everything without writing any output; with --output, check a built site's links
     Check {
         /// Validate as if drafts were published
         #[arg(long)]
         drafts: bool,
+        /// Check every link, feed and sitemap URL of a built site [default folder: ROOT/public]
+        #[arg(long, value_name = "DIR", num_args = 0..=1)]
+        output: Option<Option<PathBuf>>,
+        /// The address the built site is published at [default: site.toml's base_url]
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// List the external links (they are never fetched)
+        #[arg(long)]
+        external: bool,
     },
     /// Build, serve and rebuild on change, reloading open pages
     Serve {
@@ -139,7 +148,18 @@ fn main() -> ExitCode {
             };
             build(&opts, timings)
         }
-        Command::Check { drafts } => check(&cli.root, drafts),
+        Command::Check {
+            drafts,
+            output,
+            base_url,
+            external,
+        } => match output {
+            None => check(&cli.root, drafts),
+            Some(dir) => {
+                let dir = dir.unwrap_or_else(|| cli.root.join("public"));
+                check_output(&cli.root, &dir, base_url.as_deref(), external)
+            }
+        },
         Command::New { slug, date } => new(&cli.root, &slug, date),
         Command::Serve {
             port,
@@ -247,6 +267,48 @@ fn check(root: &Path, drafts: bool) -> ExitCode {
             eprintln!("error: check found {} error(s)", diags.error_count());
             ExitCode::from(1)
         }
+    }
+}
+
+fn check_output(root: &Path, out: &Path, base_url: Option<&str>, external: bool) -> ExitCode {
+    let base = match base_url {
+        Some(url) => qiao::config::BaseUrl::parse(url).map_err(|m| format!("--base-url: {m}")),
+        None => qiao::config::SiteConfig::load(root)
+            .map(|c| c.base_url)
+            .map_err(|d| d.to_string().trim_end().to_owned()),
+    };
+    let base = match base {
+        Ok(b) => b,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(1);
+        }
+    };
+    let report = match qiao::linkcheck::check(out, &base) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    eprint!("{}", qiao::linkcheck::describe(&report));
+    if external {
+        for url in &report.external {
+            println!("external: {url}");
+        }
+    }
+    println!(
+        "checked {} links in {} files of {}: {} broken, {} external (not fetched)",
+        report.links,
+        report.pages,
+        qiao::linkcheck::shown(out).display(),
+        report.broken.len(),
+        report.external.len()
+    );
+    if report.broken.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

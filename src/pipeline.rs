@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::assets::Assets;
 use crate::config::{BaseUrl, SiteConfig};
 use crate::content::{self, Document};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::embedded;
 use crate::feeds;
 use crate::output::Staging;
 use crate::render::{self, Renderer};
@@ -111,13 +111,20 @@ pub fn load(root: &Path, drafts: bool, base_url: Option<&str>) -> Result<Loaded,
         })?;
     }
     let (corpus, mut diags) = timings.time("load content", || content::load(root, &config, drafts));
+    let assets = timings
+        .time("static files", || Assets::collect(root))
+        .unwrap_or_else(|d| {
+            diags.extend(d);
+            Assets::empty()
+        });
     let single_language = corpus
         .single_language()
         .map(|d: &Document| d.file.clone())
         .collect();
     let urls = Urls::new(config.base_url.clone());
-    let (site, body_diags) =
-        timings.time("markdown", || site::assemble(root, config, corpus, urls));
+    let (site, body_diags) = timings.time("markdown", || {
+        site::assemble(root, config, corpus, assets, urls)
+    });
     diags.extend(body_diags);
     let renderer = timings.time("templates", || Renderer::load(root));
     let renderer = match renderer {
@@ -245,7 +252,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         return Err(BuildError::Content(errors.sorted()));
     }
 
-    let files = timings.time("copy files", || copy_files(&opts.root, &site, &staging))?;
+    let files = timings.time("copy files", || copy_files(&site, &staging))?;
     timings
         .time("swap output", || staging.commit())
         .map_err(|e| io_error("cannot replace the output folder", e))?;
@@ -263,43 +270,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     })
 }
 
-/// Copies the static files (defaults, then the site's own over them) and every file an
-/// article references. Returns how many files were copied.
-fn copy_files(root: &Path, site: &Site, staging: &Staging) -> Result<usize, BuildError> {
+/// Copies the static files and every file an article references. Returns how many files
+/// were copied.
+fn copy_files(site: &Site, staging: &Staging) -> Result<usize, BuildError> {
     let mut errors = Diagnostics::default();
-    let mut written: HashSet<PathBuf> = HashSet::new();
-    for (path, bytes) in embedded::default_static() {
-        match staging.write(&path.to_string_lossy(), bytes) {
-            Ok(()) => {
-                written.insert(path.to_path_buf());
-            }
-            Err(e) => errors.push(Diagnostic::error(
-                "static",
-                format!("cannot write {}: {e}", path.display()),
-            )),
-        }
-    }
-    let static_dir = root.join("static");
-    if static_dir.is_dir() {
-        for entry in walkdir::WalkDir::new(&static_dir).follow_links(true) {
-            match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    let rel = e.path().strip_prefix(&static_dir).unwrap_or(e.path());
-                    match staging.copy(e.path(), rel) {
-                        Ok(()) => {
-                            written.insert(rel.to_path_buf());
-                        }
-                        Err(err) => errors.push(Diagnostic::error(
-                            Path::new("static").join(rel),
-                            format!("cannot copy: {err}"),
-                        )),
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => errors.push(Diagnostic::error("static", format!("cannot read: {e}"))),
-            }
-        }
-    }
+    let assets = site.assets.write(staging).unwrap_or_else(|d| {
+        errors.extend(d);
+        0
+    });
     let media: Vec<&PathBuf> = site.media.iter().collect();
     let copied: Vec<Result<(), Diagnostic>> = media
         .par_iter()
@@ -319,7 +297,7 @@ fn copy_files(root: &Path, site: &Site, staging: &Staging) -> Result<usize, Buil
     if errors.has_errors() {
         Err(BuildError::Content(errors))
     } else {
-        Ok(written.len() + media_count)
+        Ok(assets + media_count)
     }
 }
 

@@ -282,8 +282,10 @@ struct Common<'a> {
     lang_name: &'static str,
     site_title: &'a str,
     site_description: &'a str,
-    /// Prefix of every root-relative link, for the stylesheet and other static files.
+    /// Prefix of every root-relative link.
     base_path: &'a str,
+    /// Links to static files by their path in `static/`: `assets["style.css"]`.
+    assets: &'a BTreeMap<String, String>,
     t: &'static BTreeMap<&'static str, &'static str>,
     nav: Vec<NavItem>,
     home_url: String,
@@ -470,6 +472,7 @@ struct SearchConfig<'a> {
 #[derive(Serialize)]
 struct ChooserContext<'a> {
     base_path: &'a str,
+    assets: &'a BTreeMap<String, String>,
     canonical: String,
     default_lang: Lang,
     languages: Vec<ChooserLanguage<'a>>,
@@ -555,6 +558,7 @@ impl<'a> View<'a> {
             site_title: &language.title,
             site_description: &language.description,
             base_path: urls.base_path(),
+            assets: &self.site.asset_links,
             t,
             nav,
             home_url: self.link(&urls::home(lang)),
@@ -576,6 +580,15 @@ impl<'a> View<'a> {
             description,
             extra: &config.extra,
         }
+    }
+
+    /// The link to a static file, content-hashed where that applies.
+    fn asset(&self, rel: &str) -> String {
+        self.site
+            .asset_links
+            .get(rel)
+            .cloned()
+            .unwrap_or_else(|| self.link(&format!("/{rel}")))
     }
 
     fn alliance_link(&self, lang: Lang, key: &AllianceKey) -> Link {
@@ -1111,7 +1124,7 @@ impl<'a> View<'a> {
             .collect();
         let search_config = SearchConfig {
             lang,
-            worker: self.link("/search/worker.js"),
+            worker: self.asset("search/worker.js"),
             manifest: self.link(&format!(
                 "/{}/{}",
                 crate::search::SEARCH_DIR,
@@ -1138,6 +1151,7 @@ impl<'a> View<'a> {
         langs.sort_by_key(|l| *l != config.default_language);
         ChooserContext {
             base_path: self.site.urls.base_path(),
+            assets: &self.site.asset_links,
             canonical: self.site.urls.permalink("/"),
             default_lang: config.default_language,
             languages: langs

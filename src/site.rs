@@ -1,12 +1,13 @@
 //! The model the templates are rendered from: every published article in each language,
 //! its body converted to safe HTML with links and files resolved.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
+use crate::assets::Assets;
 use crate::config::{AllianceKey, SiteConfig};
 use crate::content::{CONTENT_DIR, Corpus, Document, Slug, Source};
 use crate::country::CountryCode;
@@ -52,6 +53,10 @@ pub struct Site {
     pub media: BTreeSet<PathBuf>,
     /// Absolute path of `content/`.
     pub content_dir: PathBuf,
+    pub assets: Assets,
+    /// Links to the static files by their path in `static/`, content-hashed where that
+    /// applies: what templates see as `assets`.
+    pub asset_links: BTreeMap<String, String>,
 }
 
 impl Site {
@@ -87,6 +92,7 @@ pub fn assemble(
     root: &Path,
     config: SiteConfig,
     corpus: Corpus,
+    assets: Assets,
     urls: Urls,
 ) -> (Site, Diagnostics) {
     let content_dir = root.join(CONTENT_DIR);
@@ -130,6 +136,11 @@ pub fn assemble(
     for list in [&mut zh, &mut en] {
         list.sort_by(|a, b| (b.date, &a.slug).cmp(&(a.date, &b.slug)));
     }
+    let asset_links = assets
+        .paths()
+        .into_iter()
+        .map(|(rel, path)| (rel, urls.link(&path)))
+        .collect();
     (
         Site {
             config,
@@ -138,6 +149,8 @@ pub fn assemble(
             en,
             media,
             content_dir,
+            assets,
+            asset_links,
         },
         diags,
     )

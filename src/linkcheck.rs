@@ -1,0 +1,325 @@
+//! Verifying a built site as a whole: every internal `href` and `src` of every page, and
+//! every URL in the feeds and sitemaps, must name a file of the output, and every
+//! `#fragment` an element of the page it points into. External links are listed, not
+//! fetched. This catches what a template or a custom page breaks, and what a deployment
+//! under the wrong base URL would break, before readers do.
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use lol_html::{RewriteStrSettings, element, rewrite_str};
+use rayon::prelude::*;
+
+use crate::config::BaseUrl;
+use crate::urls::percent_decode;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Broken {
+    /// The page or file holding the link, as a path inside the output.
+    pub page: String,
+    pub link: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub pages: usize,
+    pub links: usize,
+    pub broken: Vec<Broken>,
+    pub external: BTreeSet<String>,
+}
+
+/// What one file links to, and the ids it offers.
+struct Scanned {
+    file: String,
+    links: Vec<String>,
+    ids: HashSet<String>,
+}
+
+const LINK_ATTRIBUTES: &[(&str, &str)] = &[
+    ("a[href]", "href"),
+    ("link[href]", "href"),
+    ("area[href]", "href"),
+    ("img[src]", "src"),
+    ("script[src]", "src"),
+    ("source[src]", "src"),
+    ("video[src]", "src"),
+    ("video[poster]", "poster"),
+    ("audio[src]", "src"),
+    ("iframe[src]", "src"),
+];
+
+/// Checks the output folder `out` of a site published at `base`.
+pub fn check(out: &Path, base: &BaseUrl) -> std::io::Result<Report> {
+    if !out.is_dir() {
+        return Err(std::io::Error::other(format!(
+            "{} is not a built site (run `qiao build`)",
+            out.display()
+        )));
+    }
+    let mut files = HashSet::new();
+    let mut scan = Vec::new();
+    for entry in walkdir::WalkDir::new(out).min_depth(1) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(out)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let kind = Path::new(&rel)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("");
+        if matches!(kind, "html" | "xml") {
+            scan.push((rel.clone(), entry.into_path()));
+        }
+        files.insert(rel);
+    }
+    scan.sort();
+    let scanned: Vec<Scanned> = scan
+        .par_iter()
+        .filter_map(|(rel, path)| {
+            let text = std::fs::read_to_string(path).ok()?;
+            Some(if rel.ends_with(".xml") {
+                scan_xml(rel, &text)
+            } else {
+                scan_html(rel, &text)
+            })
+        })
+        .collect();
+    let ids: HashMap<&str, &HashSet<String>> =
+        scanned.iter().map(|s| (s.file.as_str(), &s.ids)).collect();
+
+    let mut report = Report {
+        pages: scanned.len(),
+        ..Report::default()
+    };
+    for page in &scanned {
+        for link in &page.links {
+            report.links += 1;
+            match resolve(&page.file, link, base) {
+                Target::Skip => {}
+                Target::External(url) => {
+                    report.external.insert(url);
+                }
+                Target::Outside(reason) => report.broken.push(Broken {
+                    page: page.file.clone(),
+                    link: link.clone(),
+                    reason,
+                }),
+                Target::Internal { path, fragment } => {
+                    let Some(file) = find(&files, &path) else {
+                        report.broken.push(Broken {
+                            page: page.file.clone(),
+                            link: link.clone(),
+                            reason: format!("no file at `{path}`"),
+                        });
+                        continue;
+                    };
+                    let fragment = percent_decode(&fragment);
+                    if !fragment.is_empty() && fragment != "top" && file.ends_with(".html") {
+                        let known = ids
+                            .get(file.as_str())
+                            .is_some_and(|set| set.contains(&fragment));
+                        if !known {
+                            report.broken.push(Broken {
+                                page: page.file.clone(),
+                                link: link.clone(),
+                                reason: format!("`{file}` has no element with id `{fragment}`"),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    report.broken.sort();
+    Ok(report)
+}
+
+fn scan_html(file: &str, text: &str) -> Scanned {
+    let links = RefCell::new(Vec::new());
+    let ids = RefCell::new(HashSet::new());
+    let mut settings =
+        RewriteStrSettings::new().append_element_content_handler(element!("[id], a[name]", |el| {
+            for attr in ["id", "name"] {
+                if let Some(v) = el.get_attribute(attr) {
+                    ids.borrow_mut().insert(decode_entities(&v));
+                }
+            }
+            Ok(())
+        }));
+    for (selector, attr) in LINK_ATTRIBUTES {
+        settings = settings.append_element_content_handler(element!(*selector, |el| {
+            if let Some(v) = el.get_attribute(attr) {
+                links.borrow_mut().push(decode_entities(&v));
+            }
+            Ok(())
+        }));
+    }
+    let _ = rewrite_str(text, settings);
+    Scanned {
+        file: file.to_owned(),
+        links: links.into_inner(),
+        ids: ids.into_inner(),
+    }
+}
+
+/// Feeds and sitemaps: `href="…"` attributes and `<loc>` elements.
+fn scan_xml(file: &str, text: &str) -> Scanned {
+    let mut links = Vec::new();
+    for part in text.split(" href=\"").skip(1) {
+        if let Some(end) = part.find('"') {
+            links.push(decode_entities(&part[..end]));
+        }
+    }
+    for part in text.split("<loc>").skip(1) {
+        if let Some(end) = part.find("</loc>") {
+            links.push(decode_entities(&part[..end]));
+        }
+    }
+    Scanned {
+        file: file.to_owned(),
+        links,
+        ids: HashSet::new(),
+    }
+}
+
+fn decode_entities(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+enum Target {
+    Skip,
+    External(String),
+    /// A link into the site's host that leaves the site's base path.
+    Outside(String),
+    Internal {
+        path: String,
+        fragment: String,
+    },
+}
+
+/// Where `link`, found in output file `page`, points.
+fn resolve(page: &str, link: &str, base: &BaseUrl) -> Target {
+    let link = link.trim();
+    if link.is_empty() {
+        return Target::Skip;
+    }
+    let lower = link.to_ascii_lowercase();
+    if ["mailto:", "tel:", "data:", "javascript:"]
+        .iter()
+        .any(|s| lower.starts_with(s))
+    {
+        return Target::Skip;
+    }
+    let (without_fragment, fragment) = match link.split_once('#') {
+        Some((a, f)) => (a, f.to_owned()),
+        None => (link, String::new()),
+    };
+    let without_query = without_fragment.split('?').next().unwrap_or("");
+    let site_root = format!("{}{}", base.origin, base.path);
+    let absolute_path = if lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || link.starts_with("//")
+    {
+        let full = if link.starts_with("//") {
+            format!(
+                "{}:{link}",
+                base.origin.split(':').next().unwrap_or("https")
+            )
+        } else {
+            without_query.to_owned()
+        };
+        match full.strip_prefix(&site_root) {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                format!("/{}", rest.trim_start_matches('/'))
+            }
+            _ if full.starts_with(&format!("{}/", base.origin)) || full == base.origin => {
+                return Target::Outside(format!("leaves the site's base path `{}/`", base.path));
+            }
+            _ => return Target::External(link.to_owned()),
+        }
+    } else if let Some(rooted) = without_query.strip_prefix('/') {
+        match format!("/{rooted}").strip_prefix(&base.path) {
+            Some(rest) if base.path.is_empty() || rest.is_empty() || rest.starts_with('/') => {
+                format!("/{}", rest.trim_start_matches('/'))
+            }
+            _ => return Target::Outside(format!("leaves the site's base path `{}/`", base.path)),
+        }
+    } else if without_query.is_empty() {
+        // `#fragment` or `?query`: this very page.
+        format!("/{page}")
+    } else {
+        let dir = match page.rfind('/') {
+            Some(i) => &page[..=i],
+            None => "",
+        };
+        match normalize(&format!("/{dir}{without_query}")) {
+            Some(p) => p,
+            None => return Target::Outside("climbs above the site's root".to_owned()),
+        }
+    };
+    Target::Internal {
+        path: percent_decode(&absolute_path),
+        fragment,
+    }
+}
+
+/// Resolves `.` and `..`; `None` if the path climbs above the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    let trailing = path.ends_with('/') && !parts.is_empty();
+    Some(format!(
+        "/{}{}",
+        parts.join("/"),
+        if trailing { "/" } else { "" }
+    ))
+}
+
+/// The output file a site path is served from, as a static host would pick it.
+fn find(files: &HashSet<String>, path: &str) -> Option<String> {
+    let rel = path.trim_start_matches('/');
+    let candidates = if rel.is_empty() || rel.ends_with('/') {
+        vec![format!("{rel}index.html")]
+    } else {
+        vec![rel.to_owned(), format!("{rel}/index.html")]
+    };
+    candidates.into_iter().find(|c| files.contains(c))
+}
+
+/// Everything to say about a report, one broken link a line.
+pub fn describe(report: &Report) -> String {
+    let mut out = String::new();
+    for b in &report.broken {
+        out.push_str(&format!("broken: {}: `{}`: {}\n", b.page, b.link, b.reason));
+    }
+    out
+}
+
+/// For messages: the output folder relative to the working directory when possible.
+pub fn shown(out: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| out.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| out.to_path_buf())
+}
