@@ -142,6 +142,11 @@ pub struct SiteConfig {
 }
 
 impl SiteConfig {
+    /// A hash of everything in the configuration, to tell whether cached work still holds.
+    pub fn fingerprint(&self) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(format!("{self:?}").as_bytes())
+    }
+
     pub fn language(&self, lang: Lang) -> &LanguageConfig {
         match lang {
             Lang::Zh => &self.zh,

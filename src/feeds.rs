@@ -74,6 +74,19 @@ fn newest(items: Option<&Vec<usize>>) -> Vec<usize> {
         .unwrap_or_default()
 }
 
+/// A hash of everything the feed shows, to skip it in a rebuild when nothing changed.
+pub fn feed_key(site: &Site, feed: &Feed, global: u64) -> u64 {
+    let mut h = crate::site::Fingerprint::default();
+    h.u64(global).str(&feed.page).str(&feed.title);
+    let articles = site.articles(feed.lang);
+    for &i in &feed.items {
+        h.u64(articles[i].page_hash);
+    }
+    // An empty feed's date comes from the language's newest article.
+    h.u64(articles.first().map_or(0, |a| a.card_hash));
+    h.finish()
+}
+
 /// The Atom document of `feed`.
 pub fn atom(site: &Site, feed: &Feed) -> String {
     let config = &site.config;

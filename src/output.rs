@@ -62,6 +62,17 @@ impl Staging {
         }
     }
 
+    /// Counts the previous output's file at `rel` as part of this build without touching
+    /// it; false if there is no such file, and it must be written.
+    pub fn keep(&self, rel: &str) -> bool {
+        let rel = Path::new(rel.trim_start_matches('/'));
+        if !self.previous || !self.target.join(rel).is_file() {
+            return false;
+        }
+        self.produced(rel);
+        true
+    }
+
     /// Writes `bytes` at `rel` (a `/`-separated path inside the output), unless the
     /// previous output already has exactly these bytes there.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
@@ -97,11 +108,22 @@ impl Staging {
     }
 
     /// Makes the output exactly this build: moves staged files in, removes the rest.
-    pub fn commit(mut self) -> io::Result<()> {
+    /// Returns every file of the new output.
+    pub fn commit(self) -> io::Result<HashSet<PathBuf>> {
+        self.commit_knowing(None)
+    }
+
+    /// [`Staging::commit`], given every file of the previous output when it is known (the
+    /// last build's return value): stale files are then found without walking the output.
+    pub fn commit_knowing(
+        mut self,
+        previous: Option<&HashSet<PathBuf>>,
+    ) -> io::Result<HashSet<PathBuf>> {
+        let produced = self.produced.lock().map(|p| p.clone()).unwrap_or_default();
         if !self.previous {
             std::fs::rename(&self.dir, &self.target)?;
             self.committed = true;
-            return Ok(());
+            return Ok(produced);
         }
         for entry in walkdir::WalkDir::new(&self.dir).min_depth(1) {
             let entry = entry.map_err(io::Error::other)?;
@@ -122,15 +144,37 @@ impl Staging {
             }
             std::fs::rename(entry.path(), &dest)?;
         }
-        let produced = self.produced.lock().map(|p| p.clone()).unwrap_or_default();
-        remove_stale(&self.target, &produced)?;
+        match previous {
+            Some(previous) => {
+                for stale in previous.difference(&produced) {
+                    remove_file_and_empty_parents(&self.target, stale)?;
+                }
+            }
+            None => remove_stale(&self.target, &produced)?,
+        }
         self.committed = true;
         let _ = std::fs::remove_dir_all(&self.dir);
-        Ok(())
+        Ok(produced)
     }
 }
 
-fn same_contents(path: &Path, bytes: &[u8]) -> bool {
+/// Removes `rel` inside `target`, and the folders it leaves empty.
+pub fn remove_file_and_empty_parents(target: &Path, rel: &Path) -> io::Result<()> {
+    match std::fs::remove_file(target.join(rel)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut dir = rel.parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+        if std::fs::remove_dir(target.join(d)).is_err() {
+            break; // not empty: its parents are not either
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+pub fn same_contents(path: &Path, bytes: &[u8]) -> bool {
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
             std::fs::read(path).is_ok_and(|old| old == bytes)

@@ -2,11 +2,11 @@
 //! taxonomy) → render (templates) → write (staging folder, swap). `qiao check` runs the
 //! same stages up to rendering and writes nothing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -101,8 +101,104 @@ pub struct Loaded {
     pub timings: Timings,
 }
 
+/// An output file and, in a cached build, its dependency key.
+type KeyedFile = (String, Option<u64>);
+
+/// What `qiao serve` keeps between builds, so that a rebuild redoes only what the change
+/// touched: files are parsed and converted again only when they changed, and an output
+/// file is rendered again only when a hash of everything it shows changed. The result is
+/// always what a full build would write (a test compares the two byte for byte).
+#[derive(Default)]
+pub struct Cache {
+    parsed: content::ParseCache,
+    converted: site::ConvertCache,
+    taxonomy: Option<(u64, Indexes)>,
+    /// The dependency key of every output file of the last build.
+    outputs: HashMap<String, u64>,
+    /// The search files of the last build, and the key of the index they hold.
+    search: Option<(u64, Vec<String>)>,
+    /// Every file of the output after the last build.
+    produced: Option<HashSet<PathBuf>>,
+    /// The sitemap files of the last build, and the key they were written for.
+    sitemaps: Option<(u64, Vec<String>)>,
+    /// Counts builds, so a search index made for an older build is not applied.
+    generation: u64,
+    /// Leave the search index to [`Cache::take_pending_search`] when it must be redone.
+    pub defer_search: bool,
+    pending: Option<PendingSearch>,
+}
+
+/// A search index still to be written for the build that just finished: the slow part
+/// of a rebuild, left out of it so the edited page is served at once.
+pub struct PendingSearch {
+    pub key: u64,
+    pub site: Arc<Site>,
+    pub generation: u64,
+}
+
+impl PendingSearch {
+    /// Computes the index files; no side effects, so it may run on any thread.
+    pub fn index(&self) -> Result<Vec<(String, Vec<u8>)>, String> {
+        search::files(&self.site)
+    }
+}
+
+impl Cache {
+    pub fn take_pending_search(&mut self) -> Option<PendingSearch> {
+        self.pending.take()
+    }
+
+    /// Writes the index computed for `pending` into the output, unless a build happened
+    /// since. The output then is exactly what a full build writes.
+    pub fn apply_search(
+        &mut self,
+        out: &Path,
+        pending: &PendingSearch,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> std::io::Result<bool> {
+        if pending.generation != self.generation {
+            return Ok(false);
+        }
+        let (manifest, rest): (Vec<_>, Vec<_>) = files
+            .iter()
+            .partition(|(p, _)| p.ends_with(search::MANIFEST));
+        // Index files first, the manifest that names them last, each swapped in by rename.
+        for (path, bytes) in rest.into_iter().chain(manifest) {
+            let dest = out.join(path);
+            if crate::output::same_contents(&dest, bytes) {
+                continue;
+            }
+            let tmp = dest.with_extension("qiao-tmp");
+            std::fs::write(&tmp, bytes)?;
+            std::fs::rename(&tmp, &dest)?;
+        }
+        let new: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        let old = self.search.take().map(|(_, f)| f).unwrap_or_default();
+        for stale in old.iter().filter(|f| !new.contains(f.as_str())) {
+            crate::output::remove_file_and_empty_parents(out, Path::new(stale))?;
+            if let Some(p) = self.produced.as_mut() {
+                p.remove(Path::new(stale));
+            }
+        }
+        if let Some(p) = self.produced.as_mut() {
+            p.extend(new.iter().map(PathBuf::from));
+        }
+        self.search = Some((pending.key, files.into_iter().map(|(p, _)| p).collect()));
+        Ok(true)
+    }
+}
+
 /// Loads and validates everything, collecting every error before giving up.
 pub fn load(root: &Path, drafts: bool, base_url: Option<&str>) -> Result<Loaded, Diagnostics> {
+    load_with(root, drafts, base_url, None)
+}
+
+fn load_with(
+    root: &Path,
+    drafts: bool,
+    base_url: Option<&str>,
+    mut cache: Option<&mut Cache>,
+) -> Result<Loaded, Diagnostics> {
     let mut timings = Timings::default();
     let mut config = timings.time("config", || SiteConfig::load(root))?;
     if let Some(url) = base_url {
@@ -110,7 +206,10 @@ pub fn load(root: &Path, drafts: bool, base_url: Option<&str>) -> Result<Loaded,
             std::iter::once(Diagnostic::error("--base-url", msg)).collect::<Diagnostics>()
         })?;
     }
-    let (corpus, mut diags) = timings.time("load content", || content::load(root, &config, drafts));
+    let parsed = cache.as_deref_mut().map(|c| &mut c.parsed);
+    let (corpus, mut diags) = timings.time("load content", || {
+        content::load_cached(root, &config, drafts, parsed)
+    });
     let assets = timings
         .time("static files", || Assets::collect(root))
         .unwrap_or_else(|d| {
@@ -123,7 +222,8 @@ pub fn load(root: &Path, drafts: bool, base_url: Option<&str>) -> Result<Loaded,
         .collect();
     let urls = Urls::new(config.base_url.clone());
     let (site, body_diags) = timings.time("markdown", || {
-        site::assemble(root, config, corpus, assets, urls)
+        let converted = cache.as_deref_mut().map(|c| &mut c.converted);
+        site::assemble(root, config, corpus, assets, urls, converted)
     });
     diags.extend(body_diags);
     let renderer = timings.time("templates", || Renderer::load(root));
@@ -137,7 +237,27 @@ pub fn load(root: &Path, drafts: bool, base_url: Option<&str>) -> Result<Loaded,
     let diags = diags.sorted();
     match renderer {
         Some(renderer) if !diags.has_errors() => {
-            let indexes = timings.time("taxonomy", || Indexes::new(&site));
+            let indexes = timings.time("taxonomy", || match cache {
+                None => Indexes::new(&site),
+                Some(cache) => {
+                    // Browsing structure depends only on slugs, dates and terms.
+                    let mut h = site::Fingerprint::default();
+                    for lang in crate::lang::Lang::ALL {
+                        for a in site.articles(lang) {
+                            h.u64(a.terms_hash);
+                        }
+                    }
+                    let key = h.finish();
+                    match &cache.taxonomy {
+                        Some((k, indexes)) if *k == key => indexes.clone(),
+                        _ => {
+                            let indexes = Indexes::new(&site);
+                            cache.taxonomy = Some((key, indexes.clone()));
+                            indexes
+                        }
+                    }
+                }
+            });
             Ok(Loaded {
                 site,
                 indexes,
@@ -152,11 +272,24 @@ pub fn load(root: &Path, drafts: bool, base_url: Option<&str>) -> Result<Loaded,
 }
 
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    build_with(opts, None)
+}
+
+/// A build that reuses and updates `cache` (see [`Cache`]).
+pub fn build_with(
+    opts: &BuildOptions,
+    mut cache: Option<&mut Cache>,
+) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let out = opts.out_dir();
     guard_output(&opts.root, &out)?;
-    let loaded =
-        load(&opts.root, opts.drafts, opts.base_url.as_deref()).map_err(BuildError::Content)?;
+    let loaded = load_with(
+        &opts.root,
+        opts.drafts,
+        opts.base_url.as_deref(),
+        cache.as_deref_mut(),
+    )
+    .map_err(BuildError::Content)?;
     let Loaded {
         site,
         indexes,
@@ -176,6 +309,42 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 
     let pages = render::pages(&site, &indexes);
     let existing: HashSet<String> = pages.iter().map(|p| p.path.clone()).collect();
+    let exists = |p: &str| existing.contains(p);
+    // With a cache, an output whose dependency key is unchanged is neither rendered nor
+    // written; `keep` still counts it as part of this build.
+    let global = cache.is_some().then(|| {
+        let mut h = site::Fingerprint::default();
+        h.u64(site.config.fingerprint()).u64(renderer.fingerprint);
+        for (k, v) in &site.asset_links {
+            h.str(k).str(v);
+        }
+        h.finish()
+    });
+    let previous = cache.as_deref().map(|c| &c.outputs);
+    let unchanged = |file: &str, key: Option<u64>| -> bool {
+        matches!((key, previous), (Some(k), Some(p)) if p.get(file) == Some(&k))
+            && staging.keep(file)
+    };
+    let search_key = global.map(|_| {
+        let mut h = site::Fingerprint::default();
+        for lang in crate::lang::Lang::ALL {
+            for a in site.articles(lang) {
+                h.u64(a.index_hash);
+            }
+        }
+        h.u64(search::WASM.len() as u64).finish()
+    });
+    let previous_search = cache.as_deref().and_then(|c| c.search.as_ref());
+    let search_unchanged = match (search_key, previous_search) {
+        (Some(k), Some((pk, files))) if k == *pk => files.iter().all(|f| staging.keep(f)),
+        _ => false,
+    };
+    // `qiao serve` shows the edited page first and indexes afterwards (see
+    // [`PendingSearch`]); until then the previous index files stay.
+    let defer_search = !search_unchanged
+        && cache.as_deref().is_some_and(|c| c.defer_search)
+        && previous_search.is_some_and(|(_, files)| files.iter().all(|f| staging.keep(f)));
+
     let done = AtomicUsize::new(0);
     let show_progress = opts.progress && std::io::stderr().is_terminal();
     // The search index is written on its own while the pages render.
@@ -184,32 +353,37 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         if show_progress {
             scope.spawn(|| show_progress_until(stopped, &done, pages.len()));
         }
-        let render = || -> (Vec<Result<(), Diagnostic>>, Duration) {
+        let render = || -> (Vec<Result<KeyedFile, Diagnostic>>, Duration) {
             let started = Instant::now();
             let results = pages
                 .par_iter()
                 .map(|page| {
+                    let file = page.output_file();
+                    let key = global.map(|g| render::page_key(&site, &indexes, &exists, page, g));
+                    done.fetch_add(1, Ordering::Relaxed);
+                    if unchanged(&file, key) {
+                        return Ok((file, key));
+                    }
                     let html = render::render_page(&site, &indexes, &renderer, &existing, page)
                         .map_err(|msg| {
                             Diagnostic::error("templates", format!("{msg} (page {})", page.path))
                         })?;
-                    staging
-                        .write(&page.output_file(), html.as_bytes())
-                        .map_err(|e| {
-                            Diagnostic::error(
-                                out.clone(),
-                                format!("cannot write {}: {e}", page.output_file()),
-                            )
-                        })?;
-                    done.fetch_add(1, Ordering::Relaxed);
-                    Ok(())
+                    staging.write(&file, html.as_bytes()).map_err(|e| {
+                        Diagnostic::error(out.clone(), format!("cannot write {file}: {e}"))
+                    })?;
+                    Ok((file, key))
                 })
                 .collect();
             (results, started.elapsed())
         };
         let index = || {
             let started = Instant::now();
-            (search::files(&site), started.elapsed())
+            let files = if search_unchanged || defer_search {
+                Ok(Vec::new())
+            } else {
+                search::files(&site)
+            };
+            (files, started.elapsed())
         };
         let results = rayon::join(render, index);
         drop(stop);
@@ -217,7 +391,17 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     });
     timings.record("render pages", render_time);
     timings.record("search index", index_time);
-    let mut errors: Diagnostics = results.into_iter().filter_map(Result::err).collect();
+    let mut errors = Diagnostics::default();
+    let mut outputs: HashMap<String, u64> = HashMap::new();
+    for result in results {
+        match result {
+            Ok((file, Some(key))) => {
+                outputs.insert(file, key);
+            }
+            Ok(_) => {}
+            Err(d) => errors.push(d),
+        }
+    }
     let search_files = search_files.unwrap_or_else(|msg| {
         errors.push(Diagnostic::error(out.clone(), msg));
         Vec::new()
@@ -230,16 +414,52 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             ));
         }
     }
-    let exists = |p: &str| existing.contains(p);
+    // The sitemap lists every page with its versions and article dates.
+    let sitemap_key = global.map(|g| {
+        let mut h = site::Fingerprint::default();
+        h.u64(g);
+        for page in &pages {
+            h.str(&page.path);
+        }
+        for lang in crate::lang::Lang::ALL {
+            for a in site.articles(lang) {
+                h.u64(a.terms_hash);
+            }
+        }
+        h.finish()
+    });
+    let previous_sitemaps = cache.as_deref().and_then(|c| c.sitemaps.as_ref());
+    let sitemaps_unchanged = match (sitemap_key, previous_sitemaps) {
+        (Some(k), Some((pk, names))) if k == *pk => names.iter().all(|n| staging.keep(n)),
+        _ => false,
+    };
     let machine_files = timings.time("feeds, sitemap", || {
         let mut files: Vec<(String, String)> = feeds::feeds(&site, &indexes)
             .par_iter()
-            .map(|feed| (feed.path(), feeds::atom(&site, feed)))
+            .filter_map(|feed| {
+                let path = feed.path();
+                let key = global.map(|g| feeds::feed_key(&site, feed, g));
+                if unchanged(path.trim_start_matches('/'), key) {
+                    return None;
+                }
+                Some((path, feeds::atom(&site, feed)))
+            })
             .collect();
-        files.extend(feeds::sitemaps(&site, &pages, exists));
+        if !sitemaps_unchanged {
+            files.extend(feeds::sitemaps(&site, &pages, exists));
+        }
         files.push(("robots.txt".to_owned(), feeds::robots(&site)));
         files
     });
+    if global.is_some() {
+        for feed in feeds::feeds(&site, &indexes) {
+            let key = global.map(|g| feeds::feed_key(&site, &feed, g));
+            outputs.insert(
+                feed.path().trim_start_matches('/').to_owned(),
+                key.unwrap_or_default(),
+            );
+        }
+    }
     for (path, text) in &machine_files {
         if let Err(e) = staging.write(path, text.as_bytes()) {
             errors.push(Diagnostic::error(
@@ -253,11 +473,45 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
 
     let files = timings.time("copy files", || copy_files(&site, &staging))?;
-    timings
-        .time("swap output", || staging.commit())
+    let previous_files = cache.as_deref().and_then(|c| c.produced.as_ref());
+    let produced = timings
+        .time("swap output", || staging.commit_knowing(previous_files))
         .map_err(|e| io_error("cannot replace the output folder", e))?;
     let articles =
         site.articles(crate::lang::Lang::Zh).len() + site.articles(crate::lang::Lang::En).len();
+    if let Some(cache) = cache {
+        cache.outputs = outputs;
+        cache.produced = Some(produced);
+        if let Some(key) = sitemap_key {
+            let names = if sitemaps_unchanged {
+                cache.sitemaps.take().map(|(_, n)| n).unwrap_or_default()
+            } else {
+                machine_files
+                    .iter()
+                    .filter(|(p, _)| p.starts_with("sitemap"))
+                    .map(|(p, _)| p.clone())
+                    .collect()
+            };
+            cache.sitemaps = Some((key, names));
+        }
+        cache.generation += 1;
+        if let Some(key) = search_key {
+            if defer_search {
+                cache.pending = Some(PendingSearch {
+                    key,
+                    site: Arc::new(site),
+                    generation: cache.generation,
+                });
+            } else {
+                let files = if search_unchanged {
+                    cache.search.take().map(|(_, f)| f).unwrap_or_default()
+                } else {
+                    search_files.iter().map(|(p, _)| p.clone()).collect()
+                };
+                cache.search = Some((key, files));
+            }
+        }
+    }
     Ok(BuildReport {
         out,
         pages: pages.len(),

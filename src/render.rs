@@ -14,7 +14,7 @@ use crate::embedded;
 use crate::feeds;
 use crate::i18n;
 use crate::lang::Lang;
-use crate::site::{Article, Site};
+use crate::site::{Article, Fingerprint, Site};
 use crate::taxonomy::Indexes;
 use crate::urls::{self, PAGE_SIZE, Versions};
 
@@ -146,10 +146,97 @@ fn page_count(len: usize) -> usize {
     len.div_ceil(PAGE_SIZE).max(1)
 }
 
+/// A hash of everything `page` shows, computed from the model without rendering: when it
+/// equals the previous build's, so does the page. `global` stands for what every page
+/// depends on (configuration, templates, static file names).
+pub fn page_key(
+    site: &Site,
+    indexes: &Indexes,
+    exists: &dyn Fn(&str) -> bool,
+    page: &Page,
+    global: u64,
+) -> u64 {
+    let mut h = Fingerprint::default();
+    h.u64(global).str(&page.path);
+    let card = |h: &mut Fingerprint, lang: Lang, i: usize| {
+        h.u64(site.articles(lang)[i].card_hash);
+    };
+    match &page.kind {
+        PageKind::Article { lang, index } => {
+            let articles = site.articles(*lang);
+            h.u64(articles[*index].page_hash);
+            for neighbour in [index.checked_sub(1), Some(index + 1)]
+                .into_iter()
+                .flatten()
+            {
+                if neighbour < articles.len() {
+                    card(&mut h, *lang, neighbour);
+                } else {
+                    h.u64(0);
+                }
+            }
+            for &j in indexes.related(*lang, *index) {
+                card(&mut h, *lang, j);
+            }
+        }
+        PageKind::List {
+            lang,
+            list,
+            page: n,
+        } => {
+            let items = indexes.get(*lang).items(list);
+            h.u64(items.len() as u64);
+            for &i in items.iter().skip((n - 1) * PAGE_SIZE).take(PAGE_SIZE) {
+                card(&mut h, *lang, i);
+            }
+            if matches!(list, ListKind::Home) && *n == 1 {
+                h.u64(terms_key(site, indexes, *lang));
+            }
+        }
+        PageKind::Alliances(lang)
+        | PageKind::Countries(lang)
+        | PageKind::Years(lang)
+        | PageKind::Search(lang) => {
+            h.u64(terms_key(site, indexes, *lang));
+        }
+        PageKind::LanguageChooser | PageKind::NotFound => {}
+    }
+    // The language switcher and hreflang links depend on the counterpart existing.
+    if let Some(v) = Versions::of(&page.path, exists) {
+        h.u64(v.translation.is_some() as u64);
+    }
+    h.finish()
+}
+
+/// What the pages listing terms show: each term with its count and latest date.
+fn terms_key(site: &Site, indexes: &Indexes, lang: Lang) -> u64 {
+    let tax = indexes.get(lang);
+    let articles = site.articles(lang);
+    let mut h = Fingerprint::default();
+    let mut term = |name: &str, items: &[usize]| {
+        h.str(name).u64(items.len() as u64);
+        if let Some(&first) = items.first() {
+            h.str(&articles[first].date.to_string());
+        }
+    };
+    for (k, v) in &tax.alliances {
+        term(k.as_str(), v);
+    }
+    for (k, v) in &tax.countries {
+        term(k.as_str(), v);
+    }
+    for (k, v) in &tax.years {
+        term(&k.to_string(), v);
+    }
+    h.finish()
+}
+
 /// The compiled templates: the defaults built into qiao, overridden by any file of the
 /// same name in the site's `templates/`.
 pub struct Renderer {
     tera: Tera,
+    /// A hash of every template's source: pages depend on all of them.
+    pub fingerprint: u64,
 }
 
 impl Renderer {
@@ -202,7 +289,14 @@ impl Renderer {
         if diags.has_errors() {
             Err(diags)
         } else {
-            Ok(Renderer { tera })
+            let mut h = Fingerprint::default();
+            for (name, source) in &templates {
+                h.str(name).str(source);
+            }
+            Ok(Renderer {
+                tera,
+                fingerprint: h.finish(),
+            })
         }
     }
 
@@ -801,7 +895,6 @@ impl<'a> View<'a> {
     fn list(&self, lang: Lang, list: &ListKind, n: usize, path: &str) -> ListContext<'a> {
         let articles = self.site.articles(lang);
         let tax = self.indexes.get(lang);
-        let all: Vec<usize>;
         let (items, first, section, kind, heading, subheading): (
             &[usize],
             String,
@@ -810,17 +903,14 @@ impl<'a> View<'a> {
             String,
             String,
         ) = match list {
-            ListKind::Home => {
-                all = (0..articles.len()).collect();
-                (
-                    &all,
-                    urls::home(lang),
-                    Section::Home,
-                    "home",
-                    i18n::get(lang, "latest").to_owned(),
-                    String::new(),
-                )
-            }
+            ListKind::Home => (
+                tax.items(list),
+                urls::home(lang),
+                Section::Home,
+                "home",
+                i18n::get(lang, "latest").to_owned(),
+                String::new(),
+            ),
             ListKind::Alliance(key) => {
                 let (name, other) = match self.site.config.alliance(key.as_str()) {
                     Some(a) => (
@@ -829,9 +919,8 @@ impl<'a> View<'a> {
                     ),
                     None => (key.to_string(), String::new()),
                 };
-                let items = tax.alliances.get(key).map_or(&[][..], Vec::as_slice);
                 (
-                    items,
+                    tax.items(list),
                     urls::alliance(lang, key),
                     Section::Alliances,
                     "alliance",
@@ -840,7 +929,7 @@ impl<'a> View<'a> {
                 )
             }
             ListKind::Country(code) => {
-                let items = tax.countries.get(code).map_or(&[][..], Vec::as_slice);
+                let items = tax.items(list);
                 let name = self.site.config.country_name(*code, lang);
                 let other = self.site.config.country_name(*code, lang.other());
                 (
@@ -853,7 +942,7 @@ impl<'a> View<'a> {
                 )
             }
             ListKind::Year(year) => {
-                let items = tax.years.get(year).map_or(&[][..], Vec::as_slice);
+                let items = tax.items(list);
                 (
                     items,
                     urls::year(lang, *year),

@@ -33,7 +33,7 @@ const LIVE_SCRIPT: &str = include_str!("serve/live.js");
 const EVENTS_PATH: &str = "/__qiao/events";
 const SCRIPT_PATH: &str = "/__qiao/live.js";
 /// Saves arriving closer together than this are one change (editors write in bursts).
-const DEBOUNCE: Duration = Duration::from_millis(100);
+const DEBOUNCE: Duration = Duration::from_millis(50);
 
 pub struct ServeOptions {
     pub root: PathBuf,
@@ -93,9 +93,10 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         notices,
         error: Mutex::new(None),
     });
-    rebuild(&build, &shared);
+    let mut cache = pipeline::Cache::default();
+    rebuild(&build, &shared, &mut cache);
 
-    let watcher = watch(build, shared.clone())?;
+    let watcher = watch(build, shared.clone(), cache)?;
     println!("Serving {} at {url}/ (Ctrl+C stops)", opts.root.display());
     if opts.open {
         open_browser(&format!("{url}/"));
@@ -244,10 +245,11 @@ async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-/// Rebuilds and tells the tabs; the output folder is only replaced by a good build.
-fn rebuild(build: &BuildOptions, shared: &Shared) {
+/// Rebuilds, redoing only what changed, and tells the tabs; the output folder is only
+/// updated by a good build.
+fn rebuild(build: &BuildOptions, shared: &Shared, cache: &mut pipeline::Cache) {
     let started = Instant::now();
-    match pipeline::build(build) {
+    match pipeline::build_with(build, Some(cache)) {
         Ok(report) => {
             for w in report.warnings.iter() {
                 eprintln!("{w}");
@@ -277,17 +279,33 @@ fn rebuild(build: &BuildOptions, shared: &Shared) {
     }
 }
 
+enum Message {
+    /// A watched file changed.
+    Changed,
+    /// The search index for a finished build has been computed.
+    Indexed(
+        pipeline::PendingSearch,
+        Result<Vec<(String, Vec<u8>)>, String>,
+    ),
+}
+
 /// Watches `site.toml`, `content/`, `templates/` and `static/`; rebuilds after a burst of
-/// changes settles.
-fn watch(build: BuildOptions, shared: Arc<Shared>) -> Result<notify::RecommendedWatcher, String> {
+/// changes settles. The search index, the slow part of a rebuild, is computed on its own
+/// thread afterwards and written only if no newer build has started meanwhile.
+fn watch(
+    build: BuildOptions,
+    shared: Arc<Shared>,
+    mut cache: pipeline::Cache,
+) -> Result<notify::RecommendedWatcher, String> {
     use notify::{RecursiveMode, Watcher};
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let (tx, rx) = std::sync::mpsc::channel::<Message>();
+    let events = tx.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event
             && !event.kind.is_access()
             && event.paths.iter().any(|p| relevant(p))
         {
-            let _ = tx.send(());
+            let _ = events.send(Message::Changed);
         }
     })
     .map_err(|e| format!("cannot watch the site's files: {e}"))?;
@@ -303,10 +321,32 @@ fn watch(build: BuildOptions, shared: Arc<Shared>) -> Result<notify::Recommended
                 .map_err(|e| format!("cannot watch {}: {e}", path.display()))?;
         }
     }
+    cache.defer_search = true;
     std::thread::spawn(move || {
-        while rx.recv().is_ok() {
-            while rx.recv_timeout(DEBOUNCE).is_ok() {}
-            rebuild(&build, &shared);
+        while let Ok(message) = rx.recv() {
+            match message {
+                Message::Changed => {
+                    // Index results that arrive while saves settle are for an old build.
+                    while let Ok(Message::Changed | Message::Indexed(..)) =
+                        rx.recv_timeout(DEBOUNCE)
+                    {}
+                    rebuild(&build, &shared, &mut cache);
+                    if let Some(pending) = cache.take_pending_search() {
+                        let done = tx.clone();
+                        std::thread::spawn(move || {
+                            let files = pending.index();
+                            let _ = done.send(Message::Indexed(pending, files));
+                        });
+                    }
+                }
+                Message::Indexed(pending, Ok(files)) => {
+                    let out = build.out_dir();
+                    if let Err(e) = cache.apply_search(&out, &pending, files) {
+                        eprintln!("error: writing the search index failed: {e}");
+                    }
+                }
+                Message::Indexed(_, Err(msg)) => eprintln!("error: {msg}"),
+            }
         }
     });
     Ok(watcher)

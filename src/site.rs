@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -35,20 +36,108 @@ pub struct Article {
     pub image: Option<String>,
     /// Whether the other language's half exists.
     pub translated: bool,
+    /// Hashes of what a card of this article shows (title, date, summary, terms, image),
+    /// of everything its own page shows, and of what the search index holds of it: pages
+    /// that show these can be skipped in a rebuild when the hashes have not changed.
+    pub card_hash: u64,
+    pub page_hash: u64,
+    pub index_hash: u64,
+    /// Hash of what the browsing structure depends on: slug, date, alliances, countries.
+    pub terms_hash: u64,
 }
 
 impl Article {
     pub fn path(&self) -> String {
         urls::article(self.lang, &self.slug)
     }
+
+    fn compute_hashes(&mut self) {
+        let mut h = Fingerprint::default();
+        h.str(self.lang.code())
+            .str(self.slug.as_str())
+            .str(&self.date.to_string());
+        for k in &self.alliances {
+            h.str(k.as_str());
+        }
+        for c in &self.countries {
+            h.str(c.as_str());
+        }
+        self.terms_hash = h.finish();
+        let mut h = Fingerprint::default();
+        h.u64(self.terms_hash)
+            .str(&self.title)
+            .str(&self.summary)
+            .str(self.image.as_deref().unwrap_or(""));
+        self.card_hash = h.finish();
+        let mut h = Fingerprint::default();
+        h.u64(self.card_hash)
+            .str(&self.html)
+            .u64(self.translated as u64);
+        for t in &self.tags {
+            h.str(t);
+        }
+        if let Some(s) = &self.source {
+            h.str(&s.name).str(s.url.as_deref().unwrap_or(""));
+        }
+        self.page_hash = h.finish();
+        self.index_hash = Fingerprint::default()
+            .u64(self.card_hash)
+            .str(&self.text)
+            .finish();
+    }
+}
+
+/// An order-sensitive hash of a sequence of values, for telling whether inputs changed.
+#[derive(Default)]
+pub struct Fingerprint(xxhash_rust::xxh3::Xxh3);
+
+impl Fingerprint {
+    pub fn str(&mut self, s: &str) -> &mut Self {
+        self.0.update(&(s.len() as u64).to_le_bytes());
+        self.0.update(s.as_bytes());
+        self
+    }
+
+    pub fn u64(&mut self, v: u64) -> &mut Self {
+        self.0.update(&v.to_le_bytes());
+        self
+    }
+
+    pub fn finish(&self) -> u64 {
+        self.0.digest()
+    }
+}
+
+/// A converted article, the files it references, its problems, and (when it was
+/// converted now rather than taken from the cache) the hash of its source.
+type Conversion = (
+    Arc<Article>,
+    BTreeSet<PathBuf>,
+    Vec<Diagnostic>,
+    Option<u64>,
+);
+
+/// Converted articles kept between the builds of `qiao serve`: an article whose file, and
+/// the set of articles its links could point to, did not change is not converted again.
+#[derive(Default)]
+pub struct ConvertCache {
+    links: u64,
+    entries: HashMap<PathBuf, CachedArticle>,
+}
+
+struct CachedArticle {
+    doc_hash: u64,
+    translated: bool,
+    article: Arc<Article>,
+    media: BTreeSet<PathBuf>,
 }
 
 pub struct Site {
     pub config: SiteConfig,
     pub urls: Urls,
     /// Per language, newest first (date, then slug).
-    zh: Vec<Article>,
-    en: Vec<Article>,
+    zh: Vec<Arc<Article>>,
+    en: Vec<Arc<Article>>,
     /// Files referenced by articles, relative to `content/`, published under `/media/`.
     pub media: BTreeSet<PathBuf>,
     /// Absolute path of `content/`.
@@ -60,7 +149,7 @@ pub struct Site {
 }
 
 impl Site {
-    pub fn articles(&self, lang: Lang) -> &[Article] {
+    pub fn articles(&self, lang: Lang) -> &[Arc<Article>] {
         match lang {
             Lang::Zh => &self.zh,
             Lang::En => &self.en,
@@ -85,6 +174,21 @@ impl ArticleIndex {
         }
         ArticleIndex { by_file }
     }
+
+    /// Which article files exist, in which languages, under which base path: all a
+    /// conversion's links depend on besides the article itself.
+    fn fingerprint(&self, base_path: &str) -> u64 {
+        let mut files: Vec<(&PathBuf, &(Slug, [bool; 2]))> = self.by_file.iter().collect();
+        files.sort_by(|a, b| a.0.cmp(b.0));
+        let mut h = Fingerprint::default();
+        h.str(base_path);
+        for (path, (slug, present)) in files {
+            h.str(&path.to_string_lossy())
+                .str(slug.as_str())
+                .u64(present[0] as u64 * 2 + present[1] as u64);
+        }
+        h.finish()
+    }
 }
 
 /// Converts every body, resolving references; problems are reported per file and line.
@@ -94,6 +198,7 @@ pub fn assemble(
     corpus: Corpus,
     assets: Assets,
     urls: Urls,
+    mut cache: Option<&mut ConvertCache>,
 ) -> (Site, Diagnostics) {
     let content_dir = root.join(CONTENT_DIR);
     let canonical_content = content_dir
@@ -117,10 +222,52 @@ pub fn assemble(
             p.zh.into_iter().chain(p.en).map(move |d| (d, translated))
         })
         .collect();
-    let converted: Vec<(Article, BTreeSet<PathBuf>, Vec<Diagnostic>)> = docs
+    let links = index.fingerprint(urls.base_path());
+    if let Some(c) = cache.as_deref_mut()
+        && c.links != links
+    {
+        c.links = links;
+        c.entries.clear();
+    }
+    let known = cache.as_deref();
+    let reusable =
+        |doc: &Document, translated: bool| -> Option<(Arc<Article>, BTreeSet<PathBuf>)> {
+            let hit = known?.entries.get(&doc.file)?;
+            // Referenced files may have been deleted since.
+            let media_present = hit.media.iter().all(|m| content_dir.join(m).is_file());
+            (hit.doc_hash == doc.hash && hit.translated == translated && media_present)
+                .then(|| (hit.article.clone(), hit.media.clone()))
+        };
+    let converted: Vec<Conversion> = docs
         .into_par_iter()
-        .map(|(doc, translated)| convert(&doc, translated, &resolver))
+        .map(|(doc, translated)| match reusable(&doc, translated) {
+            Some((article, media)) => (article, media, Vec::new(), None),
+            None => {
+                let (article, media, problems) = convert(&doc, translated, &resolver);
+                (Arc::new(article), media, problems, Some(doc.hash))
+            }
+        })
         .collect();
+    if let Some(c) = cache {
+        let present: std::collections::HashSet<&PathBuf> =
+            converted.iter().map(|c| &c.0.file).collect();
+        c.entries.retain(|file, _| present.contains(file));
+        for (article, media, problems, fresh) in &converted {
+            // Only clean conversions are kept: a broken reference must be looked at again.
+            if let (Some(doc_hash), true) = (fresh, problems.is_empty()) {
+                c.entries.insert(
+                    article.file.clone(),
+                    CachedArticle {
+                        doc_hash: *doc_hash,
+                        translated: article.translated,
+                        article: article.clone(),
+                        media: media.clone(),
+                    },
+                );
+            }
+        }
+    }
+    let converted = converted.into_iter().map(|(a, m, p, _)| (a, m, p));
 
     let mut diags = Diagnostics::default();
     let mut media = BTreeSet::new();
@@ -198,7 +345,13 @@ fn convert(
         text: converted.text,
         image: rewritten.first_image,
         translated,
+        card_hash: 0,
+        page_hash: 0,
+        index_hash: 0,
+        terms_hash: 0,
     };
+    let mut article = article;
+    article.compute_hashes();
     (article, files.into_inner(), problems)
 }
 

@@ -3,17 +3,21 @@
 //! into that language's newest-first article list, so lists come out already sorted.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::config::AllianceKey;
 use crate::country::CountryCode;
 use crate::lang::Lang;
+use crate::render::ListKind;
 use crate::site::{Article, Site};
 
 /// How many related articles an article page shows.
 pub const RELATED: usize = 3;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Taxonomy {
+    /// Every article, newest first: the home page's list.
+    pub all: Vec<usize>,
     pub alliances: BTreeMap<AllianceKey, Vec<usize>>,
     pub countries: BTreeMap<CountryCode, Vec<usize>>,
     /// Newest year first when iterated in reverse.
@@ -21,8 +25,11 @@ pub struct Taxonomy {
 }
 
 impl Taxonomy {
-    pub fn new(articles: &[Article]) -> Taxonomy {
-        let mut t = Taxonomy::default();
+    pub fn new(articles: &[Arc<Article>]) -> Taxonomy {
+        let mut t = Taxonomy {
+            all: (0..articles.len()).collect(),
+            ..Taxonomy::default()
+        };
         for (i, a) in articles.iter().enumerate() {
             for key in &a.alliances {
                 t.alliances.entry(key.clone()).or_default().push(i);
@@ -39,7 +46,21 @@ impl Taxonomy {
     }
 }
 
+impl Taxonomy {
+    /// The articles a list shows, newest first.
+    pub fn items(&self, list: &ListKind) -> &[usize] {
+        let found = match list {
+            ListKind::Home => Some(&self.all),
+            ListKind::Alliance(key) => self.alliances.get(key),
+            ListKind::Country(code) => self.countries.get(code),
+            ListKind::Year(year) => self.years.get(year),
+        };
+        found.map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Per-language browsing structure of a whole site.
+#[derive(Clone)]
 pub struct Indexes {
     zh: Taxonomy,
     en: Taxonomy,
@@ -81,7 +102,7 @@ impl Indexes {
 /// closeness in time. Only the articles nearest in date within each shared term are
 /// considered, which keeps this linear in the number of articles even when one country
 /// (China, in this field) appears on nearly every article.
-fn related_all(articles: &[Article], taxonomy: &Taxonomy) -> Vec<Vec<usize>> {
+fn related_all(articles: &[Arc<Article>], taxonomy: &Taxonomy) -> Vec<Vec<usize>> {
     const WINDOW: usize = 8;
     let lists: Vec<&Vec<usize>> = taxonomy
         .alliances

@@ -564,3 +564,78 @@ fn a_rebuild_into_the_same_folder_equals_a_clean_build() {
         !site.exists("/zh/countries/no/atom.xml") || site.exists("/zh/countries/no/index.html")
     );
 }
+
+/// Builds with the cache `qiao serve` keeps, then compares with a clean build.
+fn assert_cached_rebuild_equals_clean(site: &Site, cache: &mut qiao::pipeline::Cache, what: &str) {
+    let opts = qiao::BuildOptions::new(site.root());
+    qiao::pipeline::build_with(&opts, Some(cache)).unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    let clean = site.root().join("clean");
+    let _ = std::fs::remove_dir_all(&clean);
+    build_into(site, &clean);
+    let (cached, fresh) = (tree(&site.out()), tree(&clean));
+    assert_eq!(
+        cached.keys().collect::<Vec<_>>(),
+        fresh.keys().collect::<Vec<_>>(),
+        "{what}"
+    );
+    for (path, bytes) in &cached {
+        assert!(bytes == &fresh[path], "{what}: {} differs", path.display());
+    }
+}
+
+#[test]
+fn cached_rebuilds_equal_clean_builds() {
+    let site = Site::new();
+    for i in 0..30 {
+        site.pair(
+            "2024",
+            &format!("n-{i:02}"),
+            &format!("2024-0{}-1{}", 1 + i % 9, i % 10),
+            if i % 2 == 0 { "wvteda" } else { "" },
+            ["KE", "NO", "TH, CN"][i % 3],
+        );
+    }
+    let mut cache = qiao::pipeline::Cache::default();
+    assert_cached_rebuild_equals_clean(&site, &mut cache, "first build");
+
+    site.article(
+        "2024",
+        "n-05",
+        "zh",
+        "title: 中文标题n-05\ndate: 2024-06-15\nalliances: []\ncountries: [TH, CN]",
+        "只改了正文。",
+    );
+    assert_cached_rebuild_equals_clean(&site, &mut cache, "body edit");
+
+    site.article(
+        "2024",
+        "n-05",
+        "zh",
+        "title: 新标题\ndate: 2024-06-15\nalliances: []\ncountries: [TH, CN]",
+        "只改了正文。",
+    );
+    assert_cached_rebuild_equals_clean(&site, &mut cache, "title edit");
+
+    site.pair("2024", "n-05", "2023-01-01", "sco", "FR");
+    assert_cached_rebuild_equals_clean(&site, &mut cache, "date and terms edit");
+
+    site.pair("2025", "added", "2025-02-02", "wvteda", "KE");
+    assert_cached_rebuild_equals_clean(&site, &mut cache, "article added");
+
+    std::fs::remove_file(site.root().join("content/news/2024/n-07.en.md")).unwrap();
+    assert_cached_rebuild_equals_clean(&site, &mut cache, "half removed");
+
+    site.write(
+        "templates/years.html",
+        "{% extends \"base.html\" %}{% block content %}<p>{{ heading }}</p>{% endblock content %}",
+    );
+    assert_cached_rebuild_equals_clean(&site, &mut cache, "template changed");
+
+    site.write(
+        "site.toml",
+        &common::SITE_TOML.replace("职业教育国际合作资讯", "新的站名"),
+    );
+    assert_cached_rebuild_equals_clean(&site, &mut cache, "config changed");
+
+    assert_cached_rebuild_equals_clean(&site, &mut cache, "nothing changed");
+}

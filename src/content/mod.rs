@@ -59,6 +59,8 @@ pub struct Document {
     pub body: String,
     /// The line of the file on which `body` starts, so body errors can name file lines.
     pub body_line: usize,
+    /// Hash of the file's bytes: an unchanged file need not be converted again.
+    pub hash: u64,
 }
 
 impl Document {
@@ -117,7 +119,33 @@ impl Corpus {
 
 /// Reads every article under `ROOT/content/`. Drafts are dropped unless `drafts` is set.
 /// Articles with errors are left out of the corpus; the errors say why.
+/// Parsed files kept between the builds of `qiao serve`: a file whose size and modification
+/// time have not changed is not read again.
+#[derive(Default)]
+pub struct ParseCache {
+    /// Parsing checks alliance keys against site.toml: another config starts afresh.
+    config: u64,
+    files: HashMap<PathBuf, (FileStamp, Result<Document, Diagnostics>)>,
+}
+
+type FileStamp = (u64, Option<std::time::SystemTime>);
+
+fn stamp(path: &Path) -> Option<FileStamp> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()))
+}
+
 pub fn load(root: &Path, config: &SiteConfig, drafts: bool) -> (Corpus, Diagnostics) {
+    load_cached(root, config, drafts, None)
+}
+
+/// [`load`], reusing and updating `cache` when one is given.
+pub fn load_cached(
+    root: &Path,
+    config: &SiteConfig,
+    drafts: bool,
+    mut cache: Option<&mut ParseCache>,
+) -> (Corpus, Diagnostics) {
     let content_dir = root.join(CONTENT_DIR);
     let mut diags = Diagnostics::default();
     if !content_dir.is_dir() {
@@ -160,10 +188,35 @@ pub fn load(root: &Path, config: &SiteConfig, drafts: bool) -> (Corpus, Diagnost
         }
     }
 
-    let parsed: Vec<Result<Document, Diagnostics>> = files
+    if let Some(c) = cache.as_deref_mut()
+        && c.config != config.fingerprint()
+    {
+        c.config = config.fingerprint();
+        c.files.clear();
+    }
+    let known = cache.as_deref();
+    let parsed: Vec<(Option<FileStamp>, Result<Document, Diagnostics>, bool)> = files
         .par_iter()
-        .map(|path| read_document(root, &content_dir, path, config))
+        .map(|path| {
+            let now = known.and_then(|_| stamp(path));
+            match (known.and_then(|c| c.files.get(path)), now) {
+                (Some((then, result)), Some(now)) if *then == now => {
+                    (Some(now), result.clone(), false)
+                }
+                _ => (now, read_document(root, &content_dir, path, config), true),
+            }
+        })
         .collect();
+    if let Some(c) = cache {
+        let present: std::collections::HashSet<&PathBuf> = files.iter().collect();
+        c.files.retain(|path, _| present.contains(path));
+        for (path, (now, result, fresh)) in files.iter().zip(&parsed) {
+            if let (true, Some(now)) = (fresh, now) {
+                c.files.insert(path.clone(), (*now, result.clone()));
+            }
+        }
+    }
+    let parsed = parsed.into_iter().map(|(_, result, _)| result);
     let mut docs = Vec::new();
     for result in parsed {
         match result {
@@ -219,6 +272,7 @@ fn read_document(
         )));
     };
     let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -254,6 +308,7 @@ fn read_document(
         front,
         body,
         body_line,
+        hash,
     })
 }
 
