@@ -159,7 +159,12 @@ fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf,
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -169,20 +174,42 @@ fn an_incremental_rebuild_equals_a_full_build() {
     let server = Server::start(site.root());
     let (_, before) = server.get("/search/manifest.json");
     server.wait_event("reload", || {
-        site.article("2024", "kenya", "en", "title: Kenya renamed\ndate: 2024-03-01\nalliances: [wvteda]\ncountries: [KE]", "A new body about technicians.");
+        site.article(
+            "2024",
+            "kenya",
+            "en",
+            "title: Kenya renamed\ndate: 2024-03-01\nalliances: [wvteda]\ncountries: [KE]",
+            "A new body about technicians.",
+        );
     });
     // The search index follows the page; wait until it has been written too.
     let deadline = Instant::now() + Duration::from_secs(30);
     while server.get("/search/manifest.json").1 == before {
-        assert!(Instant::now() < deadline, "the search index was not updated");
+        assert!(
+            Instant::now() < deadline,
+            "the search index was not updated"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(300));
     let full = site.root().join("full");
-    let out = site.run(&["build", "--base-url", &server.base, "-o", full.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = site.run(&[
+        "build",
+        "--base-url",
+        &server.base,
+        "-o",
+        full.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (served, built) = (tree(&server.out_dir()), tree(&full));
-    assert_eq!(served.keys().collect::<Vec<_>>(), built.keys().collect::<Vec<_>>());
+    assert_eq!(
+        served.keys().collect::<Vec<_>>(),
+        built.keys().collect::<Vec<_>>()
+    );
     for (path, bytes) in &served {
         assert!(bytes == &built[path], "{} differs", path.display());
     }

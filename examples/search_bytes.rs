@@ -1,0 +1,53 @@
+//! Bytes a reader's browser fetches to search a built site, measured through the very
+//! block cache the WebAssembly searcher uses: the manifest, the module, and the index
+//! reads of a first and a second query. For the benchmark:
+//! `cargo run --release --example search_bytes -- OUT "鲁班工坊" "Luban Workshop"`.
+
+use std::time::Instant;
+
+use qiao_search::Request;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let out = std::path::PathBuf::from(args.next().expect("usage: search_bytes OUT QUERY..."));
+    let queries: Vec<String> = args.collect();
+    let manifest = std::fs::metadata(out.join("search/manifest.json"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let (engine, directory) = qiao::search::open(&out).unwrap_or_else(|e| panic!("{e}"));
+    let opened = directory.stats();
+    println!("manifest_bytes {manifest}");
+    println!(
+        "open_index_bytes {} requests {}",
+        opened.bytes, opened.requests
+    );
+    let mut before = opened;
+    for (i, q) in queries.iter().enumerate() {
+        let lang = if q.chars().any(qiao_search::analysis::is_cjk) {
+            "zh"
+        } else {
+            "en"
+        };
+        let started = Instant::now();
+        let r = engine
+            .search(&Request {
+                query: q.clone(),
+                lang: Some(lang.into()),
+                limit: Some(10),
+                ..Request::default()
+            })
+            .unwrap();
+        let took = started.elapsed();
+        let now = directory.stats();
+        println!(
+            "query{} {:?} hits {} bytes {} requests {} native_ms {:.2}",
+            i + 1,
+            q,
+            r.total,
+            now.bytes - before.bytes,
+            now.requests - before.requests,
+            took.as_secs_f64() * 1000.0
+        );
+        before = now;
+    }
+}

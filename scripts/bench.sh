@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The benchmark: one command from a clean checkout. Generates 1,000 and 10,000 article
+# pairs, then measures (medians of RUNS runs on this machine):
+#   build: clean full build wall and CPU time, peak memory, pages, output and index size,
+#          per-phase timings, and a rebuild with nothing changed;
+#   search: bytes the browser fetches for a first and a second query, and query time in
+#           the WebAssembly searcher (node, the engine of a Chromium worker);
+#   serve: time from saving an edited article to the rebuilt page being served, and
+#          requests per second for a static page (wrk, on 127.0.0.1).
+# Usage: scripts/bench.sh [RUNS]   (default 3). Results go to stdout and target/bench/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+WORK=target/bench
+mkdir -p "$WORK"
+
+command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || true; }
+[ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
+
+cargo build --release --locked --quiet
+cargo build --release --locked --quiet --example gen_corpus --example search_bytes
+QIAO=$PWD/target/release/qiao
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# One timed build: prints "wall_s cpu_s peak_mb" and keeps --timings output.
+timed_build() {
+  local site=$1 out=$2 log=$3
+  /usr/bin/time -v "$QIAO" -r "$site" build -o "$out" --timings >"$log.out" 2>"$log"
+  local wall cpu rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {split($2,t,":"); print (length(t)==3 ? t[1]*3600+t[2]*60+t[3] : t[1]*60+t[2])}' "$log")
+  cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$log")
+  rss=$(awk -F': ' '/Maximum resident/ {print $2/1024}' "$log")
+  echo "$wall $cpu $rss"
+}
+
+declare -A WALL
+for pairs in 1000 10000; do
+  site=$WORK/corpus-$pairs
+  ./target/release/examples/gen_corpus --pairs $pairs --out "$site" >/dev/null
+  out=$WORK/out-$pairs
+  : >"$WORK/clean-$pairs.txt"
+  for run in $(seq "$RUNS"); do
+    rm -rf "$out"; sync; sleep 2
+    timed_build "$site" "$out" "$WORK/clean-$pairs-$run.log" >>"$WORK/clean-$pairs.txt"
+  done
+  : >"$WORK/rebuild-$pairs.txt"
+  for run in $(seq "$RUNS"); do
+    timed_build "$site" "$out" "$WORK/rebuild-$pairs-$run.log" >>"$WORK/rebuild-$pairs.txt"
+  done
+  wall=$(cut -d' ' -f1 "$WORK/clean-$pairs.txt" | median)
+  WALL[$pairs]=$wall
+  cpu=$(cut -d' ' -f2 "$WORK/clean-$pairs.txt" | median)
+  rss=$(cut -d' ' -f3 "$WORK/clean-$pairs.txt" | median)
+  rewall=$(cut -d' ' -f1 "$WORK/rebuild-$pairs.txt" | median)
+  pages=$(grep -o 'Built [0-9]* pages' "$WORK/clean-$pairs-1.log.out" | grep -o '[0-9]*')
+  size=$(du -sm "$out" | cut -f1)
+  index=$(find "$out/search" -type f ! -name '*.wasm' ! -name '*.js' -printf '%s\n' | awk '{s+=$1} END {printf "%.1f", s/1048576}')
+  echo "== build, $pairs pairs (median of $RUNS) =="
+  echo "clean build: ${wall} s wall, ${cpu} s CPU, ${rss} MB peak; $pages pages; output ${size} MB, search index ${index} MB"
+  echo "rebuild with nothing changed: ${rewall} s wall"
+  echo "phases of the last clean build:"; sed 's/^/  /' "$WORK/clean-$pairs-$RUNS.log" | grep ' ms$'
+
+  echo "== search, $pairs pairs =="
+  wasm=$(find "$out/search" -name '*.wasm')
+  echo "wasm: $(stat -c %s "$wasm") B raw, $(gzip -9c "$wasm" | wc -c) B gzip -9"
+  ./target/release/examples/search_bytes "$out" "鲁班工坊" "职业教育合作" "Luban Workshop" "vocational training"
+  # Each query twice: the first run reads its blocks (cold), the second finds them cached.
+  q='{"query":"鲁班工坊","lang":"zh","limit":10},{"query":"职业教育合作","lang":"zh","limit":10},{"query":"Luban Workshop","lang":"en","limit":10},{"query":"vocational training","lang":"en","limit":10}'
+  printf '[%s,%s]' "$q" "$q" >"$WORK/queries.json"
+  for run in $(seq "$RUNS"); do
+    QIAO_TIMES=1 node tests/wasm/harness.mjs "$out" "$WORK/queries.json" 2>&1 >/dev/null | tr -d '[]'
+  done >"$WORK/wasm-times-$pairs.txt"
+  for i in 1 2 3 4; do
+    echo "wasm query $i: $(cut -d, -f$i "$WORK/wasm-times-$pairs.txt" | median) ms cold, $(cut -d, -f$((i + 4)) "$WORK/wasm-times-$pairs.txt" | median) ms warm (medians of $RUNS)"
+  done
+done
+echo "== scaling =="
+echo "10,000 / 1,000 pairs clean build time: $(awk -v a="${WALL[10000]}" -v b="${WALL[1000]}" 'BEGIN {printf "%.1f", a/b}')x"
+
+echo "== serve, 10000 pairs =="
+python3 scripts/edit_latency.py "$QIAO" "$WORK/corpus-10000" "$RUNS"
