@@ -13,6 +13,10 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 WORK=target/bench
 mkdir -p "$WORK"
+# Outputs of an earlier run are removed first, and the disk given time to settle.
+rm -rf "$WORK"/out-*
+sync
+sleep 5
 
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || true; }
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
@@ -40,10 +44,13 @@ for pairs in 1000 10000; do
   ./target/release/examples/gen_corpus --pairs $pairs --out "$site" >/dev/null
   out=$WORK/out-$pairs
   : >"$WORK/clean-$pairs.txt"
+  # Each clean build writes a fresh folder: deleting the previous one first would have the
+  # disk discard its blocks during the next run and measure that instead of the build.
   for run in $(seq "$RUNS"); do
-    rm -rf "$out"; sync; sleep 2
-    timed_build "$site" "$out" "$WORK/clean-$pairs-$run.log" >>"$WORK/clean-$pairs.txt"
+    sleep 2
+    timed_build "$site" "$out-$run" "$WORK/clean-$pairs-$run.log" >>"$WORK/clean-$pairs.txt"
   done
+  out=$out-$RUNS
   : >"$WORK/rebuild-$pairs.txt"
   for run in $(seq "$RUNS"); do
     timed_build "$site" "$out" "$WORK/rebuild-$pairs-$run.log" >>"$WORK/rebuild-$pairs.txt"
@@ -58,7 +65,7 @@ for pairs in 1000 10000; do
   index=$(find "$out/search" -type f ! -name '*.wasm' ! -name '*.js' -printf '%s\n' | awk '{s+=$1} END {printf "%.1f", s/1048576}')
   echo "== build, $pairs pairs (median of $RUNS) =="
   echo "clean build: ${wall} s wall, ${cpu} s CPU, ${rss} MB peak; $pages pages; output ${size} MB, search index ${index} MB"
-  echo "rebuild with nothing changed: ${rewall} s wall"
+  echo "rebuild into the same folder, nothing changed (nothing rewritten): ${rewall} s wall"
   echo "phases of the last clean build:"; sed 's/^/  /' "$WORK/clean-$pairs-$RUNS.log" | grep ' ms$'
 
   echo "== search, $pairs pairs =="
@@ -80,3 +87,6 @@ echo "10,000 / 1,000 pairs clean build time: $(awk -v a="${WALL[10000]}" -v b="$
 
 echo "== serve, 10000 pairs =="
 python3 scripts/edit_latency.py "$QIAO" "$WORK/corpus-10000" "$RUNS"
+
+# Removed last, so that no measurement pays for the deletion.
+rm -rf "$WORK"/out-*
