@@ -31,8 +31,6 @@ pub struct Article {
     pub tags: Vec<String>,
     pub source: Option<Source>,
     pub html: String,
-    /// The body as plain text, for the search index.
-    pub text: String,
     pub image: Option<String>,
     /// Whether the other language's half exists.
     pub translated: bool,
@@ -82,7 +80,7 @@ impl Article {
         self.page_hash = h.finish();
         self.index_hash = Fingerprint::default()
             .u64(self.card_hash)
-            .str(&self.text)
+            .str(&self.html)
             .finish();
     }
 }
@@ -342,7 +340,6 @@ fn convert(
         tags: front.tags.clone(),
         source: front.source.clone(),
         html: rewritten.html,
-        text: converted.text,
         image: rewritten.first_image,
         translated,
         card_hash: 0,

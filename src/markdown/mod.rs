@@ -17,8 +17,6 @@ pub struct Converted {
     pub html: String,
     /// The first paragraph as plain text, whole; [`cut_summary`] shortens it.
     pub first_paragraph: String,
-    /// All the text of the body, for the search index.
-    pub text: String,
 }
 
 pub fn options() -> Options {
@@ -37,7 +35,6 @@ pub fn to_html(markdown: &str) -> Converted {
     let mut depth = 0usize;
     let mut heading: Option<usize> = None;
     let mut in_definition: Option<String> = None;
-    let mut text = String::with_capacity(markdown.len());
 
     for event in Parser::new_ext(markdown, options()) {
         // Footnote definitions are gathered and placed at the end, as GitHub does.
@@ -49,19 +46,6 @@ pub fn to_html(markdown: &str) -> Converted {
             Event::End(TagEnd::FootnoteDefinition) => {
                 in_definition = None;
                 continue;
-            }
-            _ => {}
-        }
-        match &event {
-            Event::Text(t) | Event::Code(t) => text.push_str(t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_)
-                if !text.ends_with(char::is_whitespace) =>
-            {
-                text.push(if matches!(event, Event::SoftBreak) {
-                    ' '
-                } else {
-                    '\n'
-                });
             }
             _ => {}
         }
@@ -121,7 +105,6 @@ pub fn to_html(markdown: &str) -> Converted {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" "),
-        text,
     }
 }
 

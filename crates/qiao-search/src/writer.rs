@@ -25,7 +25,7 @@ pub struct IndexDoc<'a> {
     pub title: &'a str,
     pub summary: &'a str,
     /// Plain text of the body.
-    pub body: &'a str,
+    pub body: String,
     /// `YYYY-MM-DD`.
     pub date: &'a str,
     pub alliances: Vec<&'a str>,
@@ -72,7 +72,7 @@ pub fn write<'a>(docs: impl IntoIterator<Item = IndexDoc<'a>>) -> tantivy::Resul
         doc.add_text(f.lang, d.lang);
         doc.add_text(f.title, d.title);
         doc.add_text(f.summary, d.summary);
-        doc.add_text(f.body, d.body);
+        doc.add_text(f.body, &d.body);
         doc.add_text(f.date, d.date);
         doc.add_text(f.year, d.date.get(..4).unwrap_or(d.date));
         for a in d.alliances {
