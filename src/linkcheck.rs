@@ -12,6 +12,7 @@ use lol_html::{RewriteStrSettings, element, rewrite_str};
 use rayon::prelude::*;
 
 use crate::config::BaseUrl;
+use crate::markdown::rewrite::decode_entities;
 use crate::urls::percent_decode;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -188,15 +189,6 @@ fn scan_xml(file: &str, text: &str) -> Scanned {
         links,
         ids: HashSet::new(),
     }
-}
-
-fn decode_entities(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 enum Target {

@@ -365,7 +365,11 @@ fn search(out: &Path, request: &qiao_search::Request, json: bool) -> ExitCode {
                 hit.url
             );
             let snippet = hit.snippet.replace("<mark>", "[").replace("</mark>", "]");
-            let _ = writeln!(text, "     {}", unescape(&snippet));
+            let _ = writeln!(
+                text,
+                "     {}",
+                qiao::markdown::rewrite::decode_entities(&snippet)
+            );
         }
         let facets = [
             ("alliances", &response.facets.alliances),
@@ -382,15 +386,6 @@ fn search(out: &Path, request: &qiao_search::Request, json: bool) -> ExitCode {
     // A closed pipe (`qiao search x | head`) is not an error worth a panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     ExitCode::SUCCESS
-}
-
-/// Snippets are HTML; the terminal wants text.
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }
 
 fn print_diagnostics(diags: &Diagnostics) {

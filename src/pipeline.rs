@@ -433,33 +433,34 @@ pub fn build_with(
         (Some(k), Some((pk, names))) if k == *pk => names.iter().all(|n| staging.keep(n)),
         _ => false,
     };
-    let machine_files = timings.time("feeds, sitemap", || {
-        let mut files: Vec<(String, String)> = feeds::feeds(&site, &indexes)
+    let (machine_files, feed_keys) = timings.time("feeds, sitemap", || {
+        // Each feed: its path, its key in a cached build, and its text unless unchanged.
+        let rendered: Vec<(String, Option<u64>, Option<String>)> = feeds::feeds(&site, &indexes)
             .par_iter()
-            .filter_map(|feed| {
-                let path = feed.path();
+            .map(|feed| {
+                let path = feed.path().trim_start_matches('/').to_owned();
                 let key = global.map(|g| feeds::feed_key(&site, feed, g));
-                if unchanged(path.trim_start_matches('/'), key) {
-                    return None;
-                }
-                Some((path, feeds::atom(&site, feed)))
+                let text = (!unchanged(&path, key)).then(|| feeds::atom(&site, feed));
+                (path, key, text)
             })
             .collect();
+        let mut files = Vec::new();
+        let mut keys = Vec::new();
+        for (path, key, text) in rendered {
+            if let Some(k) = key {
+                keys.push((path.clone(), k));
+            }
+            if let Some(text) = text {
+                files.push((path, text));
+            }
+        }
         if !sitemaps_unchanged {
             files.extend(feeds::sitemaps(&site, &pages, exists));
         }
         files.push(("robots.txt".to_owned(), feeds::robots(&site)));
-        files
+        (files, keys)
     });
-    if global.is_some() {
-        for feed in feeds::feeds(&site, &indexes) {
-            let key = global.map(|g| feeds::feed_key(&site, &feed, g));
-            outputs.insert(
-                feed.path().trim_start_matches('/').to_owned(),
-                key.unwrap_or_default(),
-            );
-        }
-    }
+    outputs.extend(feed_keys);
     for (path, text) in &machine_files {
         if let Err(e) = staging.write(path, text.as_bytes()) {
             errors.push(Diagnostic::error(

@@ -139,15 +139,7 @@ pub fn plain_text(html: &str) -> String {
         rest = &rest[lt + gt + 1..];
     }
     out.push_str(rest);
-    if !out.contains('&') {
-        return out;
-    }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&")
+    crate::markdown::rewrite::decode_entities(&out)
 }
 
 /// `name.ext` → `name.<16 hex digits of the content hash>.ext`.

@@ -470,20 +470,6 @@ fn the_bundled_portal_builds_without_warnings() {
     assert!(zh >= 9, "{zh} articles");
 }
 
-fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().to_path_buf(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
 fn build_into(site: &Site, out: &std::path::Path) {
     let opts = qiao::BuildOptions {
         out: Some(out.to_path_buf()),
@@ -516,12 +502,9 @@ fn one_thread_and_many_build_the_same_bytes() {
         .build()
         .unwrap()
         .install(|| build_into(&site, &many));
-    let (a, b) = (tree(&one), tree(&many));
-    assert!(a.len() > 150, "{} files", a.len());
-    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    for (path, bytes) in &a {
-        assert!(bytes == &b[path], "{} differs", path.display());
-    }
+    let files = common::tree(&one).len();
+    assert!(files > 150, "{files} files");
+    common::assert_same_tree(&one, &many, "1 thread vs 4");
 }
 
 #[test]
@@ -550,14 +533,7 @@ fn a_rebuild_into_the_same_folder_equals_a_clean_build() {
     site.build_ok();
     let clean = site.root().join("clean");
     build_into(&site, &clean);
-    let (incremental, fresh) = (tree(&site.out()), tree(&clean));
-    assert_eq!(
-        incremental.keys().collect::<Vec<_>>(),
-        fresh.keys().collect::<Vec<_>>()
-    );
-    for (path, bytes) in &incremental {
-        assert!(bytes == &fresh[path], "{} differs", path.display());
-    }
+    common::assert_same_tree(&site.out(), &clean, "rebuild vs clean build");
     assert!(!site.exists("/en/news/pic/index.html"));
     assert!(!site.exists("/media/news/2024/img.png"));
     assert!(
@@ -572,15 +548,7 @@ fn assert_cached_rebuild_equals_clean(site: &Site, cache: &mut qiao::pipeline::C
     let clean = site.root().join("clean");
     let _ = std::fs::remove_dir_all(&clean);
     build_into(site, &clean);
-    let (cached, fresh) = (tree(&site.out()), tree(&clean));
-    assert_eq!(
-        cached.keys().collect::<Vec<_>>(),
-        fresh.keys().collect::<Vec<_>>(),
-        "{what}"
-    );
-    for (path, bytes) in &cached {
-        assert!(bytes == &fresh[path], "{what}: {} differs", path.display());
-    }
+    common::assert_same_tree(&site.out(), &clean, what);
 }
 
 #[test]

@@ -154,20 +154,6 @@ fn edits_are_rebuilt_and_announced_and_errors_keep_the_last_good_site() {
     });
 }
 
-fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().to_path_buf(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn an_incremental_rebuild_equals_a_full_build() {
     let site = site();
@@ -205,14 +191,7 @@ fn an_incremental_rebuild_equals_a_full_build() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (served, built) = (tree(&server.out_dir()), tree(&full));
-    assert_eq!(
-        served.keys().collect::<Vec<_>>(),
-        built.keys().collect::<Vec<_>>()
-    );
-    for (path, bytes) in &served {
-        assert!(bytes == &built[path], "{} differs", path.display());
-    }
+    common::assert_same_tree(&server.out_dir(), &full, "served vs full build");
     let (_, html) = server.get("/en/news/kenya/");
     assert!(html.contains("Kenya renamed"));
 }

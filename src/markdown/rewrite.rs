@@ -320,9 +320,10 @@ fn classify(raw: &str) -> UrlKind {
     UrlKind::Relative(cleaned)
 }
 
-/// Decodes numeric character references and the named ones that matter for URLs. An
-/// unknown named reference is left as written, which at worst makes a link not resolve.
-fn decode_entities(s: &str) -> String {
+/// Decodes numeric character references and the named ones that matter in URLs and in
+/// the HTML qiao writes. An unknown named reference is left as written, which at worst
+/// makes a link not resolve.
+pub fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_owned();
     }

@@ -143,17 +143,35 @@ impl Site {
 
     /// Every file of the output with its contents, to compare whole trees.
     pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        walkdir::WalkDir::new(self.out())
-            .into_iter()
-            .flatten()
-            .filter(|e| e.file_type().is_file())
-            .map(|e| {
-                (
-                    e.path().strip_prefix(self.out()).unwrap().to_path_buf(),
-                    std::fs::read(e.path()).unwrap(),
-                )
-            })
-            .collect()
+        tree(&self.out())
+    }
+}
+
+/// Every file under `dir` with its contents, by path relative to `dir`.
+pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Asserts that two output trees hold the same files with the same bytes.
+pub fn assert_same_tree(a: &Path, b: &Path, what: &str) {
+    let (left, right) = (tree(a), tree(b));
+    assert_eq!(
+        left.keys().collect::<Vec<_>>(),
+        right.keys().collect::<Vec<_>>(),
+        "{what}"
+    );
+    for (path, bytes) in &left {
+        assert!(bytes == &right[path], "{what}: {} differs", path.display());
     }
 }
 
