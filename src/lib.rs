@@ -9,7 +9,7 @@
 //! 3. [`render`] lists the pages and fills Tera templates with plain context structs;
 //!    [`feeds`] writes Atom feeds, the sitemap and robots.txt; [`search`] writes the
 //!    tantivy index and the WebAssembly searcher.
-//! 4. [`output`] writes everything beside the old output and swaps it in on success;
+//! 4. [`output`] stages changed files beside the old output and moves them in on success;
 //!    [`linkcheck`] verifies a built site as a whole (`qiao check --output`).
 //!
 //! [`pipeline`] runs the stages; [`serve`] is the preview server that reruns them on change; `main.rs` turns its results into messages and exit codes.

@@ -1,5 +1,5 @@
 //! The whole build, stage by stage: load (config, content) → model (Markdown, links,
-//! taxonomy) → render (templates) → write (staging folder, swap). `qiao check` runs the
+//! taxonomy) → render (templates) → write (staging folder, moved in on success). `qiao check` runs the
 //! same stages up to rendering and writes nothing.
 
 use std::collections::{HashMap, HashSet};
@@ -476,7 +476,7 @@ pub fn build_with(
     let files = timings.time("copy files", || copy_files(&site, &staging))?;
     let previous_files = cache.as_deref().and_then(|c| c.produced.as_ref());
     let produced = timings
-        .time("swap output", || staging.commit_knowing(previous_files))
+        .time("commit output", || staging.commit_knowing(previous_files))
         .map_err(|e| io_error("cannot replace the output folder", e))?;
     let articles =
         site.articles(crate::lang::Lang::Zh).len() + site.articles(crate::lang::Lang::En).len();
@@ -556,7 +556,7 @@ fn copy_files(site: &Site, staging: &Staging) -> Result<usize, BuildError> {
     }
 }
 
-/// Refuses an output folder that would swallow the site itself: swapping it would delete
+/// Refuses an output folder that would swallow the site itself: updating it would delete
 /// the articles.
 fn guard_output(root: &Path, out: &Path) -> Result<(), BuildError> {
     let absolute = |p: &Path| -> PathBuf {
