@@ -17,6 +17,8 @@ pub struct Staging {
     target: PathBuf,
     /// Whether `target` held a previous output to compare with and update.
     previous: bool,
+    /// The previous output's files when known (a cached build): `keep` then need not look.
+    known: Option<HashSet<PathBuf>>,
     /// Every file of this build, relative to the output: written or unchanged.
     produced: Mutex<HashSet<PathBuf>>,
     committed: bool,
@@ -51,9 +53,18 @@ impl Staging {
             dir,
             target: target.to_path_buf(),
             previous: target.is_dir(),
+            known: None,
             produced: Mutex::new(HashSet::new()),
             committed: false,
         })
+    }
+
+    /// Tells the staging area which files the previous output holds (the last build's
+    /// [`Staging::commit`] result): unchanged files are then kept without looking at the
+    /// disk, and stale ones found without walking the output.
+    pub fn knowing(mut self, files: Option<HashSet<PathBuf>>) -> Staging {
+        self.known = files;
+        self
     }
 
     fn produced(&self, rel: &Path) {
@@ -66,7 +77,11 @@ impl Staging {
     /// it; false if there is no such file, and it must be written.
     pub fn keep(&self, rel: &str) -> bool {
         let rel = Path::new(rel.trim_start_matches('/'));
-        if !self.previous || !self.target.join(rel).is_file() {
+        let present = match &self.known {
+            Some(files) => files.contains(rel),
+            None => self.target.join(rel).is_file(),
+        };
+        if !self.previous || !present {
             return false;
         }
         self.produced(rel);
@@ -109,16 +124,7 @@ impl Staging {
 
     /// Makes the output exactly this build: moves staged files in, removes the rest.
     /// Returns every file of the new output.
-    pub fn commit(self) -> io::Result<HashSet<PathBuf>> {
-        self.commit_knowing(None)
-    }
-
-    /// [`Staging::commit`], given every file of the previous output when it is known (the
-    /// last build's return value): stale files are then found without walking the output.
-    pub fn commit_knowing(
-        mut self,
-        previous: Option<&HashSet<PathBuf>>,
-    ) -> io::Result<HashSet<PathBuf>> {
+    pub fn commit(mut self) -> io::Result<HashSet<PathBuf>> {
         let produced = self.produced.lock().map(|p| p.clone()).unwrap_or_default();
         if !self.previous {
             std::fs::rename(&self.dir, &self.target)?;
@@ -144,7 +150,7 @@ impl Staging {
             }
             std::fs::rename(entry.path(), &dest)?;
         }
-        match previous {
+        match &self.known {
             Some(previous) => {
                 for stale in previous.difference(&produced) {
                     remove_file_and_empty_parents(&self.target, stale)?;

@@ -304,8 +304,9 @@ pub fn build_with(
             std::iter::once(Diagnostic::error(out.clone(), format!("{what}: {e}"))).collect(),
         )
     };
-    let staging =
-        Staging::create(&out).map_err(|e| io_error("cannot create the output folder", e))?;
+    let staging = Staging::create(&out)
+        .map_err(|e| io_error("cannot create the output folder", e))?
+        .knowing(cache.as_deref_mut().and_then(|c| c.produced.take()));
 
     let pages = render::pages(&site, &indexes);
     let existing: HashSet<String> = pages.iter().map(|p| p.path.clone()).collect();
@@ -474,9 +475,8 @@ pub fn build_with(
     }
 
     let files = timings.time("copy files", || copy_files(&site, &staging))?;
-    let previous_files = cache.as_deref().and_then(|c| c.produced.as_ref());
     let produced = timings
-        .time("commit output", || staging.commit_knowing(previous_files))
+        .time("commit output", || staging.commit())
         .map_err(|e| io_error("cannot replace the output folder", e))?;
     let articles =
         site.articles(crate::lang::Lang::Zh).len() + site.articles(crate::lang::Lang::En).len();

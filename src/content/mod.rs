@@ -56,7 +56,8 @@ pub struct Document {
     /// The folder holding the file, relative to `content/`; references resolve from here.
     pub dir: PathBuf,
     pub front: FrontMatter,
-    pub body: String,
+    /// Shared, so the parse cache of `qiao serve` hands out documents without copying them.
+    pub body: std::sync::Arc<str>,
     /// The line of the file on which `body` starts, so body errors can name file lines.
     pub body_line: usize,
     /// Hash of the file's bytes: an unchanged file need not be converted again.
@@ -306,7 +307,7 @@ fn read_document(
         file,
         dir,
         front,
-        body,
+        body: body.into(),
         body_line,
         hash,
     })
