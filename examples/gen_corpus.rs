@@ -297,7 +297,7 @@ fn generate(pairs: usize, out: &Path) -> std::io::Result<()> {
             rng.pick(ZH_OBJECTS)
         );
         let mut zh = front(&zh_title, "\"职业教育\", \"国际合作\"");
-        zh.push_str(&zh_body(&mut rng, &slug, has_image, link.as_deref()));
+        zh.push_str(&body(&mut rng, &ZH, &slug, has_image, link.as_deref()));
         std::fs::write(folder.join(format!("{slug}.zh.md")), zh)?;
         let en_title = format!(
             "{} {} {} ({i})",
@@ -306,7 +306,7 @@ fn generate(pairs: usize, out: &Path) -> std::io::Result<()> {
             rng.pick(EN_OBJECTS)
         );
         let mut en = front(&en_title, "\"vocational education\", \"cooperation\"");
-        en.push_str(&en_body(&mut rng, &slug, has_image, link.as_deref()));
+        en.push_str(&body(&mut rng, &EN, &slug, has_image, link.as_deref()));
         std::fs::write(folder.join(format!("{slug}.en.md")), en)?;
     }
     std::fs::write(out.join(STAMP), stamp)
@@ -331,50 +331,6 @@ fn zh_sentence(rng: &mut Rng) -> String {
     )
 }
 
-fn zh_body(rng: &mut Rng, slug: &str, image: bool, link: Option<&str>) -> String {
-    let target = rng.range(600, 1500);
-    let mut body = String::new();
-    let mut chars = 0;
-    let mut paragraph = 0;
-    while chars < target {
-        if paragraph % 3 == 2 {
-            body.push_str(&format!("## {}\n\n", rng.pick(ZH_OBJECTS)));
-        }
-        let mut p = String::new();
-        for _ in 0..rng.range(2, 4) {
-            p.push_str(&zh_sentence(rng));
-        }
-        chars += p.chars().count();
-        body.push_str(&p);
-        body.push_str("\n\n");
-        paragraph += 1;
-        if paragraph == 2 {
-            body.push_str("| 项目 | 人数 |\n|:--|--:|\n");
-            for _ in 0..3 {
-                body.push_str(&format!(
-                    "| {} | {} |\n",
-                    rng.pick(ZH_OBJECTS),
-                    rng.range(20, 500)
-                ));
-            }
-            body.push('\n');
-        }
-        if paragraph == 3 {
-            for _ in 0..3 {
-                body.push_str(&format!("- {}\n", rng.pick(ZH_TAILS)));
-            }
-            body.push('\n');
-        }
-    }
-    if image {
-        body.push_str(&format!("![活动现场]({slug}.png)\n\n"));
-    }
-    if let Some(l) = link {
-        body.push_str(&format!("相关报道见[此前的文章]({l}.zh.md)。\n"));
-    }
-    body
-}
-
 fn en_sentence(rng: &mut Rng) -> String {
     format!(
         "{} {} {} with partners from {}, {} ",
@@ -394,29 +350,67 @@ fn en_sentence(rng: &mut Rng) -> String {
     )
 }
 
-fn en_body(rng: &mut Rng, slug: &str, image: bool, link: Option<&str>) -> String {
-    let target = rng.range(400, 900);
+/// What differs between the two halves' bodies; the shape of a body is the same.
+struct Language {
+    /// Length to reach, in `measure` units (characters or words).
+    length: (usize, usize),
+    measure: fn(&str) -> usize,
+    sentence: fn(&mut Rng) -> String,
+    objects: &'static [&'static str],
+    tails: &'static [&'static str],
+    table_header: &'static str,
+    image_alt: &'static str,
+    link: fn(&str) -> String,
+}
+
+const ZH: Language = Language {
+    length: (600, 1500),
+    measure: |p| p.chars().count(),
+    sentence: zh_sentence,
+    objects: ZH_OBJECTS,
+    tails: ZH_TAILS,
+    table_header: "| 项目 | 人数 |",
+    image_alt: "活动现场",
+    link: |l| format!("相关报道见[此前的文章]({l}.zh.md)。\n"),
+};
+
+const EN: Language = Language {
+    length: (400, 900),
+    measure: |p| p.split_whitespace().count(),
+    sentence: en_sentence,
+    objects: EN_OBJECTS,
+    tails: EN_TAILS,
+    table_header: "| Programme | Trainees |",
+    image_alt: "At the event",
+    link: |l| format!("See the [earlier report]({l}.en.md).\n"),
+};
+
+/// Paragraphs of generated sentences with headings, a table and a list, then an image
+/// and a link to an earlier article when there is one.
+fn body(rng: &mut Rng, lang: &Language, slug: &str, image: bool, link: Option<&str>) -> String {
+    let target = rng.range(lang.length.0, lang.length.1);
     let mut body = String::new();
-    let mut words = 0;
+    let mut length = 0;
     let mut paragraph = 0;
-    while words < target {
+    while length < target {
         if paragraph % 3 == 2 {
-            body.push_str(&format!("## {}\n\n", rng.pick(EN_OBJECTS)));
+            body.push_str(&format!("## {}\n\n", rng.pick(lang.objects)));
         }
         let mut p = String::new();
         for _ in 0..rng.range(2, 4) {
-            p.push_str(&en_sentence(rng));
+            p.push_str(&(lang.sentence)(rng));
         }
-        words += p.split_whitespace().count();
+        length += (lang.measure)(&p);
         body.push_str(p.trim_end());
         body.push_str("\n\n");
         paragraph += 1;
         if paragraph == 2 {
-            body.push_str("| Programme | Trainees |\n|:--|--:|\n");
+            body.push_str(lang.table_header);
+            body.push_str("\n|:--|--:|\n");
             for _ in 0..3 {
                 body.push_str(&format!(
                     "| {} | {} |\n",
-                    rng.pick(EN_OBJECTS),
+                    rng.pick(lang.objects),
                     rng.range(20, 500)
                 ));
             }
@@ -424,16 +418,16 @@ fn en_body(rng: &mut Rng, slug: &str, image: bool, link: Option<&str>) -> String
         }
         if paragraph == 3 {
             for _ in 0..3 {
-                body.push_str(&format!("- {}\n", rng.pick(EN_TAILS)));
+                body.push_str(&format!("- {}\n", rng.pick(lang.tails)));
             }
             body.push('\n');
         }
     }
     if image {
-        body.push_str(&format!("![At the event]({slug}.png)\n\n"));
+        body.push_str(&format!("![{}]({slug}.png)\n\n", lang.image_alt));
     }
     if let Some(l) = link {
-        body.push_str(&format!("See the [earlier report]({l}.en.md).\n"));
+        body.push_str(&(lang.link)(l));
     }
     body
 }

@@ -100,10 +100,6 @@ impl Diagnostics {
         self.0.iter().filter(|d| d.is_error()).count()
     }
 
-    pub fn warning_count(&self) -> usize {
-        self.0.len() - self.error_count()
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter()
     }

@@ -241,13 +241,7 @@ fn load_with(
                 None => Indexes::new(&site),
                 Some(cache) => {
                     // Browsing structure depends only on slugs, dates and terms.
-                    let mut h = site::Fingerprint::default();
-                    for lang in crate::lang::Lang::ALL {
-                        for a in site.articles(lang) {
-                            h.u64(a.terms_hash);
-                        }
-                    }
-                    let key = h.finish();
+                    let key = site.fingerprint(|a| a.terms_hash);
                     match &cache.taxonomy {
                         Some((k, indexes)) if *k == key => indexes.clone(),
                         _ => {
@@ -327,13 +321,10 @@ pub fn build_with(
             && staging.keep(file)
     };
     let search_key = global.map(|_| {
-        let mut h = site::Fingerprint::default();
-        for lang in crate::lang::Lang::ALL {
-            for a in site.articles(lang) {
-                h.u64(a.index_hash);
-            }
-        }
-        h.u64(search::WASM.len() as u64).finish()
+        site::Fingerprint::default()
+            .u64(site.fingerprint(|a| a.index_hash))
+            .u64(search::WASM.len() as u64)
+            .finish()
     });
     let previous_search = cache.as_deref().and_then(|c| c.search.as_ref());
     let search_unchanged = match (search_key, previous_search) {
@@ -422,12 +413,7 @@ pub fn build_with(
         for page in &pages {
             h.str(&page.path);
         }
-        for lang in crate::lang::Lang::ALL {
-            for a in site.articles(lang) {
-                h.u64(a.terms_hash);
-            }
-        }
-        h.finish()
+        h.u64(site.fingerprint(|a| a.terms_hash)).finish()
     });
     let previous_sitemaps = cache.as_deref().and_then(|c| c.sitemaps.as_ref());
     let sitemaps_unchanged = match (sitemap_key, previous_sitemaps) {

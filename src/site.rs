@@ -147,6 +147,18 @@ pub struct Site {
 }
 
 impl Site {
+    /// A hash of one per-article hash over every article of both languages, in site
+    /// order: tells a cached build whether what depends on that aspect changed.
+    pub fn fingerprint(&self, of: impl Fn(&Article) -> u64) -> u64 {
+        let mut h = Fingerprint::default();
+        for lang in Lang::ALL {
+            for a in self.articles(lang) {
+                h.u64(of(a));
+            }
+        }
+        h.finish()
+    }
+
     pub fn articles(&self, lang: Lang) -> &[Arc<Article>] {
         match lang {
             Lang::Zh => &self.zh,

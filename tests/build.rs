@@ -539,6 +539,9 @@ fn a_rebuild_into_the_same_folder_equals_a_clean_build() {
     assert!(
         !site.exists("/zh/countries/no/atom.xml") || site.exists("/zh/countries/no/index.html")
     );
+    // The edits themselves reached the pages.
+    assert_eq!(site.page("/en/news/luban-kenya/").texts("h1"), ["Renamed"]);
+    assert_eq!(site.page("/en/countries/fr/").listed(), ["/en/news/fresh/"]);
 }
 
 /// Builds with the cache `qiao serve` keeps, then compares with a clean build.
@@ -606,4 +609,34 @@ fn cached_rebuilds_equal_clean_builds() {
     assert_cached_rebuild_equals_clean(&site, &mut cache, "config changed");
 
     assert_cached_rebuild_equals_clean(&site, &mut cache, "nothing changed");
+}
+
+#[test]
+fn a_site_without_articles_builds_browses_and_searches() {
+    let site = Site::new();
+    site.build_ok();
+    let home = site.page("/zh/");
+    assert!(home.listed().is_empty());
+    assert_eq!(home.texts(".list-main .empty"), ["暂无资讯。"]);
+    // Declared alliances still have their (empty) pages; no country or year has one.
+    assert_eq!(
+        site.page("/en/alliances/").texts(".terms .term-count"),
+        ["0 articles", "0 articles"]
+    );
+    assert!(site.exists("/en/alliances/sco/index.html"));
+    assert_eq!(
+        site.page("/en/countries/").texts(".empty"),
+        ["No articles yet."]
+    );
+    assert!(site.page("/zh/years/").select(".terms li").is_empty());
+    let feed = std::fs::read_to_string(site.out().join("en/atom.xml")).unwrap();
+    assert!(!feed.contains("<entry>"), "{feed}");
+    let (engine, _) = qiao::search::open(&site.out()).unwrap();
+    let r = engine
+        .search(&qiao_search::Request {
+            query: "鲁班工坊 workshop".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(r.total, 0);
 }

@@ -83,13 +83,6 @@ pub struct ArticlePair {
 }
 
 impl ArticlePair {
-    pub fn half(&self, lang: Lang) -> Option<&Document> {
-        match lang {
-            Lang::Zh => self.zh.as_ref(),
-            Lang::En => self.en.as_ref(),
-        }
-    }
-
     pub fn halves(&self) -> impl Iterator<Item = &Document> {
         self.zh.iter().chain(self.en.iter())
     }
@@ -325,7 +318,7 @@ fn pair_up(docs: Vec<Document>, diags: &mut Diagnostics) -> Vec<ArticlePair> {
                 zh: None,
                 en: None,
             });
-        let existing = pair.first_opt();
+        let existing = pair.halves().next();
         if let Some(other) = existing.filter(|o| o.dir != doc.dir) {
             diags.push(Diagnostic::error(
                 &doc.file,
@@ -367,10 +360,4 @@ fn pair_up(docs: Vec<Document>, diags: &mut Diagnostics) -> Vec<ArticlePair> {
         problems.is_empty()
     });
     pairs
-}
-
-impl ArticlePair {
-    fn first_opt(&self) -> Option<&Document> {
-        self.halves().next()
-    }
 }

@@ -150,17 +150,22 @@ impl Browser {
             .collect()
     }
 
-    pub fn click(&self, css: &str) {
+    /// The WebDriver id of the first element matching `css`.
+    fn element(&self, css: &str) -> String {
         let element = self.post(
             &self.session_path("/element"),
             json!({ "using": "css selector", "value": css }),
         );
-        let id = element
+        element
             .as_object()
             .and_then(|o| o.values().next())
             .and_then(Value::as_str)
             .unwrap()
-            .to_owned();
+            .to_owned()
+    }
+
+    pub fn click(&self, css: &str) {
+        let id = self.element(css);
         self.post(
             &self.session_path(&format!("/element/{id}/click")),
             json!({}),
@@ -169,16 +174,7 @@ impl Browser {
 
     /// Types into an element like a person: clears it, then sends the keys.
     pub fn type_into(&self, css: &str, text: &str) {
-        let element = self.post(
-            &self.session_path("/element"),
-            json!({ "using": "css selector", "value": css }),
-        );
-        let id = element
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .unwrap()
-            .to_owned();
+        let id = self.element(css);
         self.post(
             &self.session_path(&format!("/element/{id}/clear")),
             json!({}),
