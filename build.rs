@@ -37,6 +37,7 @@ fn main() {
         .map(|t| t.join("qiao-wasm"))
         .unwrap_or_else(|| out_dir.join("qiao-wasm"));
 
+    ensure_target();
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&manifest_dir)
@@ -69,8 +70,8 @@ fn main() {
         .unwrap_or_else(|e| panic!("cannot run cargo to build the search module: {e}"));
     if !status.success() {
         panic!(
-            "building the WebAssembly search module failed. If the target is missing, install it with \
-             `rustup target add {WASM_TARGET}` (rust-toolchain.toml asks rustup to do this by itself)."
+            "building the WebAssembly search module (crates/qiao-search-wasm, for {WASM_TARGET}) \
+             failed; cargo's messages above say why"
         );
     }
     let wasm = target_dir
@@ -78,6 +79,54 @@ fn main() {
         .join("wasm")
         .join("qiao_search_wasm.wasm");
     copy(&wasm, &out_dir.join("qiao_search.wasm"));
+}
+
+/// Makes sure the standard library for wasm32 is installed, adding it through rustup when
+/// it is missing. `rust-toolchain.toml` lists the target, but rustup installs listed
+/// targets only when it installs the toolchain itself, never for a toolchain already there
+/// when `RUSTUP_AUTO_INSTALL=0`, and `cargo install` from a package does not read the file
+/// at all: without this, a newcomer's first `cargo run` ends in "can't find crate for `std`".
+fn ensure_target() {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let installed = |root: &Path| root.join("lib/rustlib").join(WASM_TARGET).is_dir();
+    if sysroot.as_deref().is_some_and(installed) {
+        return;
+    }
+    // The toolchain cargo runs under; rustup's proxies name it in RUSTUP_TOOLCHAIN.
+    let toolchain = env::var("RUSTUP_TOOLCHAIN").ok();
+    let mut add = Command::new("rustup");
+    add.args(["target", "add", WASM_TARGET]);
+    if let Some(t) = &toolchain {
+        add.args(["--toolchain", t]);
+    }
+    println!(
+        "cargo:warning=the {WASM_TARGET} target (needed for the search module) is missing; \
+         running `rustup target add {WASM_TARGET}`{}",
+        toolchain
+            .as_deref()
+            .map(|t| format!(" for toolchain {t}"))
+            .unwrap_or_default()
+    );
+    match add.status() {
+        Ok(status) if status.success() => {}
+        Ok(status) => panic!(
+            "`rustup target add {WASM_TARGET}` failed ({status}); qiao's search module is \
+             compiled to WebAssembly and needs that target: add it by hand and build again"
+        ),
+        Err(_) => panic!(
+            "qiao's search module is compiled to WebAssembly, but this Rust has no \
+             {WASM_TARGET} standard library and rustup is not there to add it. Install the \
+             target with the tool that installed Rust (for example the Rust package of your \
+             distribution for wasm32), or install Rust with rustup (https://rustup.rs) and \
+             build again"
+        ),
+    }
 }
 
 fn copy(from: &Path, to: &Path) {

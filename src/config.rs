@@ -139,6 +139,13 @@ pub struct SiteConfig {
     pub country_names: BTreeMap<CountryCode, Bilingual>,
     /// Free-form values for custom templates, as Zola's `[extra]`.
     pub extra: toml::Table,
+    /// Names at the output root that builds always leave in place (`CNAME`, …).
+    pub keep: Vec<String>,
+    /// The site icon's site path (default: the built-in `/favicon.svg`).
+    pub icon: Option<String>,
+    /// The picture of pages without their own: Open Graph, Twitter and JSON-LD `image`
+    /// (a site path or an absolute URL; default: the publisher's logo, if any).
+    pub default_image: Option<String>,
 }
 
 impl SiteConfig {
@@ -367,6 +374,39 @@ impl SiteConfig {
             _ => None,
         };
 
+        for name in &raw.keep {
+            let plain =
+                !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\']);
+            if !plain {
+                diags.push(
+                    Diagnostic::error(
+                        CONFIG_FILE,
+                        format!(
+                            "expected names of entries at the output root, such as \"CNAME\", found \"{name}\""
+                        ),
+                    )
+                    .field("keep")
+                    .at_line_opt(line_of("keep")),
+                );
+            }
+        }
+        for (field, value) in [("icon", &raw.icon), ("default_image", &raw.default_image)] {
+            if let Some(v) = value
+                && !(v.starts_with('/') || v.starts_with("https://") || v.starts_with("http://"))
+            {
+                diags.push(
+                    Diagnostic::error(
+                        CONFIG_FILE,
+                        format!(
+                            "expected a site path such as \"/logo.png\" (a file of `static/`) or an absolute URL, found \"{v}\""
+                        ),
+                    )
+                    .field(field)
+                    .at_line_opt(line_of(field)),
+                );
+            }
+        }
+
         match (base_url, default_language, zh, en, timezone) {
             (Some(base_url), Some(default_language), Some(zh), Some(en), Some(timezone))
                 if !diags.has_errors() =>
@@ -389,6 +429,9 @@ impl SiteConfig {
                     alliances,
                     country_names,
                     extra: raw.extra,
+                    keep: raw.keep,
+                    icon: raw.icon,
+                    default_image: raw.default_image,
                 })
             }
             _ => Err(diags),
@@ -436,6 +479,10 @@ struct RawConfig {
     countries: BTreeMap<String, RawNames>,
     #[serde(default)]
     extra: toml::Table,
+    #[serde(default)]
+    keep: Vec<String>,
+    icon: Option<String>,
+    default_image: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -42,6 +42,10 @@ enum Command {
         /// Print how long each phase took
         #[arg(long)]
         timings: bool,
+        /// Replace an output folder that qiao did not write (its dot-files and the names
+        /// under `keep` in site.toml stay)
+        #[arg(long)]
+        force: bool,
     },
     /// Validate everything without writing any output; with --output, check a built site's links
     Check {
@@ -138,6 +142,7 @@ fn main() -> ExitCode {
             drafts,
             base_url,
             timings,
+            force,
         } => {
             let opts = BuildOptions {
                 root: cli.root,
@@ -145,6 +150,7 @@ fn main() -> ExitCode {
                 drafts,
                 base_url,
                 progress: true,
+                force,
             };
             build(&opts, timings)
         }
@@ -240,6 +246,10 @@ fn build(opts: &BuildOptions, timings: bool) -> ExitCode {
         Err(BuildError::Usage(msg)) => {
             eprintln!("error: {msg}");
             ExitCode::from(2)
+        }
+        Err(BuildError::Output(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
         }
     }
 }

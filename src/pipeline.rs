@@ -16,7 +16,7 @@ use crate::config::{BaseUrl, SiteConfig};
 use crate::content::{self, Document};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::feeds;
-use crate::output::Staging;
+use crate::output::{Policy, Staging};
 use crate::render::{self, Renderer};
 use crate::search;
 use crate::site::{self, Site};
@@ -33,6 +33,8 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Show a progress line on a terminal.
     pub progress: bool,
+    /// Replace an output folder that qiao did not write (see [`crate::output`]).
+    pub force: bool,
 }
 
 impl BuildOptions {
@@ -54,6 +56,9 @@ pub enum BuildError {
     Content(Diagnostics),
     /// The command itself cannot work as given: exit code 2.
     Usage(String),
+    /// The output folder cannot be (or was refused to be) replaced: exit code 1. The
+    /// message says what was done, naming the path.
+    Output(String),
 }
 
 /// The outcome of a successful build.
@@ -293,13 +298,14 @@ pub fn build_with(
         mut timings,
     } = loaded;
 
-    let io_error = |what: &str, e: std::io::Error| {
-        BuildError::Content(
-            std::iter::once(Diagnostic::error(out.clone(), format!("{what}: {e}"))).collect(),
-        )
+    let policy = Policy {
+        force: opts.force,
+        keep: site.config.keep.clone(),
+        // Only `qiao serve` keeps a cache, and its folder is private: updated in place.
+        in_place: cache.is_some(),
     };
-    let staging = Staging::create(&out)
-        .map_err(|e| io_error("cannot create the output folder", e))?
+    let staging = Staging::create(&out, &policy)
+        .map_err(BuildError::Output)?
         .knowing(cache.as_deref_mut().and_then(|c| c.produced.take()));
 
     let pages = render::pages(&site, &indexes);
@@ -463,7 +469,7 @@ pub fn build_with(
     let files = timings.time("copy files", || copy_files(&site, &staging))?;
     let produced = timings
         .time("commit output", || staging.commit())
-        .map_err(|e| io_error("cannot replace the output folder", e))?;
+        .map_err(BuildError::Output)?;
     let articles =
         site.articles(crate::lang::Lang::Zh).len() + site.articles(crate::lang::Lang::En).len();
     if let Some(cache) = cache {

@@ -86,6 +86,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         drafts: opts.drafts,
         base_url: Some(url.clone()),
         progress: true,
+        force: false,
     };
     let (notices, _) = broadcast::channel(16);
     let shared = Arc::new(Shared {
@@ -267,7 +268,7 @@ fn rebuild(build: &BuildOptions, shared: &Shared, cache: &mut pipeline::Cache) {
         Err(err) => {
             let text = match err {
                 BuildError::Content(d) => d.to_string(),
-                BuildError::Usage(m) => format!("error: {m}\n"),
+                BuildError::Usage(m) | BuildError::Output(m) => format!("error: {m}\n"),
             };
             eprint!("{text}");
             eprintln!("error: build failed; still serving the last good build");
