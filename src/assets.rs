@@ -46,14 +46,40 @@ impl Assets {
             .collect();
         let mut diags = Diagnostics::default();
         let dir = root.join("static");
+        // Symbolic links are followed only while they stay inside the site folder: a link
+        // to /etc/passwd must not be published.
+        let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         if dir.is_dir() {
             for entry in walkdir::WalkDir::new(&dir)
                 .follow_links(true)
                 .sort_by_file_name()
             {
                 match entry {
-                    Ok(e) if e.file_type().is_file() => {
+                    Ok(e) if e.path_is_symlink() || e.depth() > 0 && e.file_type().is_file() => {
                         let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
+                        match e.path().canonicalize() {
+                            Ok(real) if !real.starts_with(&site) => {
+                                diags.push(Diagnostic::error(
+                                    Path::new("static").join(rel),
+                                    format!(
+                                        "a symbolic link to `{}`, outside the site folder; only files inside it are published",
+                                        real.display()
+                                    ),
+                                ));
+                                continue;
+                            }
+                            Err(err) => {
+                                diags.push(Diagnostic::error(
+                                    Path::new("static").join(rel),
+                                    format!("cannot read: {err}"),
+                                ));
+                                continue;
+                            }
+                            Ok(_) => {}
+                        }
+                        if !e.file_type().is_file() {
+                            continue;
+                        }
                         by_path.insert(
                             rel.to_string_lossy().replace('\\', "/"),
                             Source::File(e.into_path()),
@@ -134,9 +160,18 @@ impl Assets {
                 };
                 match result {
                     Ok(()) => count += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        diags.push(Diagnostic::error(
+                            Path::new("static").join(&asset.rel),
+                            format!(
+                                "would replace a file qiao generates: {e}; rename or remove \
+                                 it (files in static/ may replace only qiao's built-in static files)"
+                            ),
+                        ))
+                    }
                     Err(e) => diags.push(Diagnostic::error(
                         Path::new("static").join(&asset.rel),
-                        format!("cannot write: {e}"),
+                        format!("cannot write /{name}: {e}"),
                     )),
                 }
             }

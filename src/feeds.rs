@@ -276,6 +276,11 @@ pub fn robots(site: &Site) -> String {
 }
 
 /// Escapes text and attribute values for XML.
+/// Whether XML 1.0 allows `c` in a document (its `Char` production).
+pub fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -285,8 +290,9 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 forbids: dropped rather than making the feed unparsable.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            // Characters XML 1.0 forbids (C0 controls, U+FFFE, U+FFFF; surrogates cannot
+            // occur in a Rust string): dropped rather than making the feed unparsable.
+            c if !xml_char(c) => {}
             c => out.push(c),
         }
     }

@@ -15,6 +15,7 @@
 //! [`pipeline`] runs the stages; [`serve`] is the preview server that reruns them on change; `main.rs` turns its results into messages and exit codes.
 
 pub mod assets;
+pub mod attachment;
 pub mod config;
 pub mod content;
 pub mod country;

@@ -36,6 +36,8 @@ struct Scanned {
     file: String,
     links: Vec<String>,
     ids: HashSet<String>,
+    /// Why an XML file cannot be parsed.
+    malformed: Option<String>,
 }
 
 const LINK_ATTRIBUTES: &[(&str, &str)] = &[
@@ -101,6 +103,13 @@ pub fn check(out: &Path, base: &BaseUrl) -> std::io::Result<Report> {
         ..Report::default()
     };
     for page in &scanned {
+        if let Some(reason) = &page.malformed {
+            report.broken.push(Broken {
+                page: page.file.clone(),
+                link: String::new(),
+                reason: reason.clone(),
+            });
+        }
         for link in &page.links {
             report.links += 1;
             match resolve(&page.file, link, base) {
@@ -168,27 +177,35 @@ fn scan_html(file: &str, text: &str) -> Scanned {
         file: file.to_owned(),
         links: links.into_inner(),
         ids: ids.into_inner(),
+        malformed: None,
     }
 }
 
-/// Feeds and sitemaps: `href="…"` attributes and `<loc>` elements.
+/// Feeds and sitemaps, parsed as XML: a file that is not well-formed is reported (readers
+/// and search engines reject it whole); links are `href` attributes and `<loc>` elements.
 fn scan_xml(file: &str, text: &str) -> Scanned {
-    let mut links = Vec::new();
-    for part in text.split(" href=\"").skip(1) {
-        if let Some(end) = part.find('"') {
-            links.push(decode_entities(&part[..end]));
-        }
-    }
-    for part in text.split("<loc>").skip(1) {
-        if let Some(end) = part.find("</loc>") {
-            links.push(decode_entities(&part[..end]));
-        }
-    }
-    Scanned {
+    let mut scanned = Scanned {
         file: file.to_owned(),
-        links,
+        links: Vec::new(),
         ids: HashSet::new(),
+        malformed: None,
+    };
+    match roxmltree::Document::parse(text) {
+        Ok(doc) => {
+            for node in doc.descendants().filter(|n| n.is_element()) {
+                if let Some(href) = node.attribute("href") {
+                    scanned.links.push(href.to_owned());
+                }
+                if node.tag_name().name() == "loc"
+                    && let Some(loc) = node.text()
+                {
+                    scanned.links.push(loc.trim().to_owned());
+                }
+            }
+        }
+        Err(e) => scanned.malformed = Some(format!("not well-formed XML: {e}")),
     }
+    scanned
 }
 
 enum Target {

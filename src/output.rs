@@ -173,9 +173,21 @@ impl Staging {
         self
     }
 
-    fn produced(&self, rel: &Path) {
-        if let Ok(mut set) = self.produced.lock() {
-            set.insert(rel.to_path_buf());
+    /// Counts `rel` as part of this build; an error if something already wrote it, so
+    /// that no file silently replaces another (a `static/robots.txt` over the generated one).
+    fn produced(&self, rel: &Path) -> io::Result<()> {
+        let new = self
+            .produced
+            .lock()
+            .map(|mut set| set.insert(rel.to_path_buf()))
+            .unwrap_or(true);
+        if new {
+            Ok(())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("the build already generates `/{}`", rel.display()),
+            ))
         }
     }
 
@@ -191,8 +203,7 @@ impl Staging {
         if !present || (!self.in_place && self.link_old(rel).is_err()) {
             return false;
         }
-        self.produced(rel);
-        true
+        self.produced(rel).is_ok()
     }
 
     /// Puts the previous output's copy of `rel` into the new tree without copying data.
@@ -216,7 +227,7 @@ impl Staging {
     /// previous output already has exactly these bytes there.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
         let rel = Path::new(rel.trim_start_matches('/'));
-        self.produced(rel);
+        self.produced(rel)?;
         if self.reuse(rel, |old| same_contents(old, bytes)) {
             return Ok(());
         }
@@ -229,7 +240,7 @@ impl Staging {
 
     /// Copies the file at `from` to `rel` inside the output, unless it is there already.
     pub fn copy(&self, from: &Path, rel: &Path) -> io::Result<()> {
-        self.produced(rel);
+        self.produced(rel)?;
         if self.reuse(rel, |old| same_file_contents(from, old)) {
             return Ok(());
         }

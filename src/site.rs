@@ -416,6 +416,12 @@ impl Resolver<'_> {
                 "`{reference}` leads outside `content/` through a symbolic link"
             )),
             Ok(real) if real.is_file() => {
+                if let Err(why) = crate::attachment::check(&real) {
+                    return Resolved::Broken(format!(
+                        "`{reference}` ({}): {why}",
+                        Path::new(CONTENT_DIR).join(&target).display()
+                    ));
+                }
                 let site_path = urls::media(&target.to_string_lossy().replace('\\', "/"));
                 files.borrow_mut().insert(target);
                 Resolved::Url(format!("{}{}", self.urls.link(&site_path), suffix))

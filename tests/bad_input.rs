@@ -126,21 +126,173 @@ fn halves_must_agree_on_date_terms_and_draft() {
         "title: A\ndate: 2024-01-02\nalliances: [sco, wvteda]\ncountries: [KE, CN]\ndraft: true",
         "Body",
     );
-    let errors = site.build_errors();
-    for field in ["date", "countries", "draft"] {
-        assert!(
-            errors.contains(&format!(
-                "field `{field}`: differs from `content/news/2024/x.en.md`"
-            )),
-            "{field} in:\n{errors}"
-        );
-    }
-    assert!(
-        errors.contains("content/news/2024/x.zh.md:3: field `date`"),
-        "{errors}"
+    site.article(
+        "2024",
+        "y",
+        "zh",
+        "title: 乙\ndate: 2024-05-10\nalliances: [wvteda]\ncountries: [KE]",
+        "正文",
     );
-    // Alliances are the same set in another order: no complaint.
-    assert!(!errors.contains("`alliances`"), "{errors}");
+    site.article(
+        "2024",
+        "y",
+        "en",
+        "title: B\ndate: 2024-05-10\nalliances: [sco]\ncountries: [KE]",
+        "Body",
+    );
+    let errors = site.build_errors();
+    // Every message names both files and both values.
+    for expect in [
+        "content/news/2024/x.zh.md:3: field `date`: 2024-01-01 in the zh half, 2024-01-02 in the en half (`content/news/2024/x.en.md`)",
+        "content/news/2024/x.zh.md:5: field `countries`: `CN` only in the en half (`content/news/2024/x.en.md`)",
+        "field `draft`: false in the zh half, true in the en half (`content/news/2024/x.en.md`)",
+        "content/news/2024/y.zh.md:4: field `alliances`: `wvteda` only in the zh half; `sco` only in the en half (`content/news/2024/y.en.md`)",
+    ] {
+        assert!(errors.contains(expect), "missing {expect:?} in:\n{errors}");
+    }
+    // x's alliances are the same set in another order: no complaint.
+    assert!(!errors.contains("x.zh.md:4: field `alliances`"), "{errors}");
+}
+
+#[test]
+fn impossible_dates_say_why() {
+    let site = valid_site();
+    for (slug, date) in [
+        ("feb", "2024-02-30"),
+        ("leap", "2023-02-29"),
+        ("apr", "2024-04-31"),
+        ("month", "2024-13-01"),
+    ] {
+        site.article("2024", slug, "en", &format!("title: T\ndate: {date}"), "x");
+    }
+    let errors = site.build_errors();
+    for expect in [
+        "found `2024-02-30`: February 2024 has no 30th (it has 29 days)",
+        "found `2023-02-29`: February 2023 has no 29th (it has 28 days)",
+        "found `2024-04-31`: April 2024 has no 31st (it has 30 days)",
+        "found `2024-13-01`: there is no month 13",
+    ] {
+        assert!(errors.contains(expect), "missing {expect:?} in:\n{errors}");
+    }
+}
+
+#[test]
+fn active_attachments_are_refused_and_plain_svg_is_published() {
+    let site = valid_site();
+    site.write(
+        "content/news/2024/evil.svg",
+        r#"<svg xmlns="http://www.w3.org/2000/svg"><script>fetch('/zh/')</script></svg>"#,
+    );
+    site.write("content/news/2024/page.html", "<script>alert(1)</script>");
+    site.write("content/news/2024/tool.js", "alert(1)");
+    site.write(
+        "content/news/2024/chart.svg",
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="2"/></svg>"#,
+    );
+    site.article(
+        "2024",
+        "att",
+        "en",
+        "title: Attachments\ndate: 2024-01-01",
+        "![x](evil.svg)\n\n[page](page.html)\n\n[tool](tool.js)",
+    );
+    site.article(
+        "2024",
+        "ok",
+        "en",
+        "title: Chart\ndate: 2024-01-01",
+        "![chart](chart.svg)",
+    );
+    let errors = site.build_errors();
+    for expect in [
+        "content/news/2024/att.en.md:6: `evil.svg` (content/news/2024/evil.svg): this SVG has a <script> element",
+        "`page.html` (content/news/2024/page.html): `.html` files are not published as attachments",
+        "`tool.js` (content/news/2024/tool.js): `.js` files are not published as attachments",
+    ] {
+        assert!(errors.contains(expect), "missing {expect:?} in:\n{errors}");
+    }
+    assert!(!errors.contains("chart.svg"), "{errors}");
+    std::fs::remove_file(site.root().join("content/news/2024/att.en.md")).unwrap();
+    site.build_ok();
+    assert!(site.exists("/media/news/2024/chart.svg"));
+    assert!(!site.exists("/media/news/2024/evil.svg"));
+}
+
+#[test]
+fn static_files_must_not_replace_generated_ones_or_leave_the_site() {
+    let site = valid_site();
+    std::fs::create_dir_all(site.root().join("static")).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/etc/passwd", site.root().join("static/passwd")).unwrap();
+        let errors = site.build_errors();
+        assert!(
+            errors.contains(
+                "static/passwd: a symbolic link to `/etc/passwd`, outside the site folder"
+            ),
+            "{errors}"
+        );
+        std::fs::remove_file(site.root().join("static/passwd")).unwrap();
+    }
+    site.write("static/robots.txt", "User-agent: *\nDisallow: /\n");
+    site.write("static/sitemap.xml", "<urlset/>");
+    let errors = site.build_errors();
+    for expect in [
+        "static/robots.txt: would replace a file qiao generates: the build already generates `/robots.txt`",
+        "static/sitemap.xml: would replace a file qiao generates",
+    ] {
+        assert!(errors.contains(expect), "missing {expect:?} in:\n{errors}");
+    }
+    // A static file may replace one of qiao's own static files.
+    std::fs::remove_file(site.root().join("static/robots.txt")).unwrap();
+    std::fs::remove_file(site.root().join("static/sitemap.xml")).unwrap();
+    site.write("static/style.css", "body{color:red}");
+    site.build_ok();
+    assert_eq!(
+        std::fs::read_to_string(site.out().join("style.css")).unwrap(),
+        "body{color:red}"
+    );
+}
+
+#[test]
+fn characters_xml_forbids_are_dropped_from_feeds() {
+    let site = Site::new();
+    site.article(
+        "2024",
+        "odd",
+        "en",
+        "title: \"Odd \\uFFFE title \\uFFFF \\u0001 end\"\ndate: 2024-01-01",
+        "Body with \u{FFFE} and \u{FFFF} inside.",
+    );
+    site.build_ok();
+    let feed = std::fs::read_to_string(site.out().join("en/atom.xml")).unwrap();
+    assert!(feed.contains("Odd  title   end"), "{feed}");
+    roxmltree::Document::parse(&feed).expect("the feed is well-formed XML");
+    let sitemap = std::fs::read_to_string(site.out().join("sitemap.xml")).unwrap();
+    roxmltree::Document::parse(&sitemap).expect("the sitemap is well-formed XML");
+    let out = site.run(&["check", "--output"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // check --output parses every XML file: a damaged feed is reported.
+    std::fs::write(
+        site.out().join("en/atom.xml"),
+        "<feed><title>x\u{1}</title></feed>",
+    )
+    .unwrap();
+    let out = site.run(&["check", "--output"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("en/atom.xml") && text.contains("not well-formed XML"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_yaml::Value;
 
@@ -51,23 +51,87 @@ impl FrontMatter {
     }
 }
 
-/// The fields that must agree between the two halves of a pair (compared as sets).
-pub fn disagreements(a: &FrontMatter, b: &FrontMatter) -> Vec<&'static str> {
-    fn set<T: Ord + Clone>(v: &[T]) -> BTreeSet<T> {
-        v.iter().cloned().collect()
+/// Why a date of the right shape does not exist: "February 2024 has no 30th".
+fn impossible_date(s: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let number = |range: std::ops::Range<usize>| s.get(range)?.parse::<u32>().ok();
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    if !(1..=12).contains(&month) {
+        return Some(format!(
+            "there is no month {month}; months run from 01 to 12"
+        ));
+    }
+    if day == 0 {
+        return Some("days start at 01".to_owned());
+    }
+    let first_of_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year as i32 + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year as i32, month + 1, 1)
+    }?;
+    let days = first_of_next.pred_opt()?.day();
+    let ordinal = match day % 10 {
+        1 if day != 11 => "st",
+        2 if day != 12 => "nd",
+        3 if day != 13 => "rd",
+        _ => "th",
+    };
+    (day > days).then(|| {
+        format!(
+            "{} {year} has no {day}{ordinal} (it has {days} days)",
+            MONTHS[month as usize - 1]
+        )
+    })
+}
+
+/// The fields that must agree between the two halves of a pair (compared as sets), each
+/// with what the halves say: `2024-05-10 in the zh half, 2024-05-11 in the en half`.
+pub fn disagreements(zh: &FrontMatter, en: &FrontMatter) -> Vec<(&'static str, String)> {
+    fn both(a: impl std::fmt::Display, b: impl std::fmt::Display) -> String {
+        format!("{a} in the zh half, {b} in the en half")
+    }
+    /// What each half has that the other lacks.
+    fn sets<T: Ord + Clone + std::fmt::Display>(zh: &[T], en: &[T]) -> Option<String> {
+        let (a, b): (BTreeSet<T>, BTreeSet<T>) =
+            (zh.iter().cloned().collect(), en.iter().cloned().collect());
+        if a == b {
+            return None;
+        }
+        let only = |x: &BTreeSet<T>, y: &BTreeSet<T>, half: &str| {
+            let list: Vec<String> = x.difference(y).map(|v| format!("`{v}`")).collect();
+            (!list.is_empty()).then(|| format!("{} only in the {half} half", list.join(", ")))
+        };
+        let parts: Vec<String> = [only(&a, &b, "zh"), only(&b, &a, "en")]
+            .into_iter()
+            .flatten()
+            .collect();
+        Some(parts.join("; "))
     }
     let mut out = Vec::new();
-    if a.date != b.date {
-        out.push("date");
+    if zh.date != en.date {
+        out.push(("date", both(zh.date, en.date)));
     }
-    if set(&a.alliances) != set(&b.alliances) {
-        out.push("alliances");
+    if let Some(d) = sets(&zh.alliances, &en.alliances) {
+        out.push(("alliances", d));
     }
-    if set(&a.countries) != set(&b.countries) {
-        out.push("countries");
+    if let Some(d) = sets(&zh.countries, &en.countries) {
+        out.push(("countries", d));
     }
-    if a.draft != b.draft {
-        out.push("draft");
+    if zh.draft != en.draft {
+        out.push(("draft", both(zh.draft, en.draft)));
     }
     out
 }
@@ -330,9 +394,18 @@ impl Validator<'_> {
                 } else {
                     format!("`{s}`")
                 };
+                let why = if well_formed {
+                    impossible_date(&s)
+                        .map(|w| format!(": {w}"))
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                };
                 self.error(
                     "date",
-                    &format!("expected a date as YYYY-MM-DD (such as 2024-11-21), found {found}"),
+                    &format!(
+                        "expected a date as YYYY-MM-DD (such as 2024-11-21), found {found}{why}"
+                    ),
                 );
                 None
             }

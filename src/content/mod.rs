@@ -342,14 +342,16 @@ fn pair_up(docs: Vec<Document>, diags: &mut Diagnostics) -> Vec<ArticlePair> {
         .collect();
     pairs.sort_by(|a, b| a.slug.cmp(&b.slug));
     pairs.retain(|p| {
-        let (Some(zh), Some(en)) = (&p.zh, &p.en) else { return true };
+        let (Some(zh), Some(en)) = (&p.zh, &p.en) else {
+            return true;
+        };
         let problems = frontmatter::disagreements(&zh.front, &en.front);
-        for field in &problems {
+        for (field, values) in &problems {
             diags.push(
                 Diagnostic::error(
                     &zh.file,
                     format!(
-                        "differs from `{}`: `{field}` must be the same in both halves of an article",
+                        "{values} (`{}`); `{field}` must be the same in both halves of an article",
                         en.file.display()
                     ),
                 )
