@@ -131,6 +131,25 @@ pub fn article_count(lang: Lang, n: usize) -> String {
     }
 }
 
+/// The description of a page that has none of its own: what the page is, and where.
+pub fn page_description(lang: Lang, title: &str, site_title: &str) -> String {
+    let about = title != site_title;
+    match (lang, about) {
+        (Lang::Zh, true) => format!(
+            "{title}——{site_title}：职业教育国际合作资讯，可按联盟、国家和年份浏览，中英文双语。"
+        ),
+        (Lang::Zh, false) => {
+            format!("{site_title}：职业教育国际合作资讯，可按联盟、国家和年份浏览，中英文双语。")
+        }
+        (Lang::En, true) => format!(
+            "{title} — {site_title}: news of international cooperation in vocational education, by alliance, country and year, in English and Chinese."
+        ),
+        (Lang::En, false) => format!(
+            "{site_title}: news of international cooperation in vocational education, by alliance, country and year, in English and Chinese."
+        ),
+    }
+}
+
 /// "第 2 页，共 5 页" / "Page 2 of 5".
 pub fn page_of(lang: Lang, n: usize, total: usize) -> String {
     match lang {

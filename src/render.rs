@@ -313,6 +313,29 @@ impl Renderer {
 
 /// JSON for a `<script>` element: `<`, `>` and `&` only ever occur inside JSON strings,
 /// where their `\u` escapes mean the same, so `</script>` in a title cannot end the script.
+/// `https://host` of an absolute URL.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest
+        .split(['/', '?', '#'])
+        .next()
+        .filter(|h| !h.is_empty())?;
+    Some(format!("{scheme}://{host}/"))
+}
+
+/// The media type of an icon file, from its name.
+fn image_type(name: &str) -> &'static str {
+    let lower = name.to_ascii_lowercase();
+    match lower.rsplit('.').next() {
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        _ => "image/jpeg",
+    }
+}
+
 fn script_safe_json(value: &serde_json::Value) -> String {
     value
         .to_string()
@@ -392,8 +415,21 @@ struct Common<'a> {
     search_url: String,
     /// The page's own title, without the site's name.
     title: String,
+    /// Never empty: `site.toml`'s description where a page has none of its own, else a
+    /// sentence from the page's title and the portal's.
     description: String,
+    icons: Vec<IconLink>,
     extra: &'a toml::Table,
+}
+
+/// A `<link rel="icon">` (or `apple-touch-icon`) of every page.
+#[derive(Serialize)]
+struct IconLink {
+    rel: &'static str,
+    href: String,
+    #[serde(rename = "type")]
+    mime: &'static str,
+    sizes: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -567,6 +603,7 @@ struct SearchConfig<'a> {
 struct ChooserContext<'a> {
     base_path: &'a str,
     assets: &'a BTreeMap<String, String>,
+    icons: Vec<IconLink>,
     canonical: String,
     default_lang: Lang,
     languages: Vec<ChooserLanguage<'a>>,
@@ -578,6 +615,7 @@ struct ChooserLanguage<'a> {
     html_lang: &'static str,
     name: &'static str,
     site_title: &'a str,
+    description: String,
     url: String,
     t: &'static BTreeMap<&'static str, &'static str>,
 }
@@ -670,10 +708,77 @@ impl<'a> View<'a> {
                 name: language.title.clone(),
                 url: self.link(&feeds::feed_path(&urls::home(lang))),
             }],
+            description: if description.trim().is_empty() {
+                self.description_of(lang, &title)
+            } else {
+                description
+            },
             title,
-            description,
+            icons: self.icons(),
             extra: &config.extra,
         }
+    }
+
+    /// `site.toml`'s description, or a sentence naming the page and the portal.
+    fn description_of(&self, lang: Lang, title: &str) -> String {
+        let language = self.site.config.language(lang);
+        if !language.description.trim().is_empty() {
+            return language.description.clone();
+        }
+        i18n::page_description(lang, title, &language.title)
+    }
+
+    /// The site's icon from `site.toml`, or the built-in SVG with PNG fallbacks for
+    /// clients without SVG icons (and so no request for a missing `/favicon.ico`).
+    fn icons(&self) -> Vec<IconLink> {
+        if let Some(icon) = &self.site.config.icon {
+            let href = if icon.starts_with('/') {
+                self.link(icon)
+            } else {
+                icon.clone()
+            };
+            return vec![IconLink {
+                rel: "icon",
+                mime: image_type(icon),
+                href,
+                sizes: None,
+            }];
+        }
+        vec![
+            IconLink {
+                rel: "icon",
+                href: self.asset("favicon.svg"),
+                mime: "image/svg+xml",
+                sizes: Some("any"),
+            },
+            IconLink {
+                rel: "icon",
+                href: self.asset("favicon.png"),
+                mime: "image/png",
+                sizes: Some("32x32"),
+            },
+            IconLink {
+                rel: "apple-touch-icon",
+                href: self.asset("apple-touch-icon.png"),
+                mime: "image/png",
+                sizes: Some("180x180"),
+            },
+        ]
+    }
+
+    /// The picture of a page without its own: `site.toml`'s `default_image`, else the
+    /// publisher's logo; absolute, for cards and structured data.
+    fn default_image(&self) -> Option<String> {
+        let config = &self.site.config;
+        let image = config
+            .default_image
+            .as_ref()
+            .or(config.publisher.logo.as_ref())?;
+        Some(if image.starts_with('/') {
+            self.site.urls.permalink(image)
+        } else {
+            image.clone()
+        })
     }
 
     /// The link to a static file, content-hashed where that applies.
@@ -810,7 +915,15 @@ impl<'a> View<'a> {
             key,
             content,
         };
-        let image = a.image.as_deref().map(|i| self.absolute(i));
+        let own = a.image.as_deref().map(|i| self.absolute(i));
+        // A photo of the article's own gets the large card; the site's default picture
+        // (usually a logo) the small one.
+        let card = if own.is_some() {
+            "summary_large_image"
+        } else {
+            "summary"
+        };
+        let image = own.or_else(|| self.default_image());
         let mut tags = vec![
             og("og:type", "article".into()),
             og("og:site_name", config.language(a.lang).title.clone()),
@@ -826,11 +939,6 @@ impl<'a> View<'a> {
             tags.push(og("og:image", img.clone()));
         }
         tags.push(og("article:published_time", config.datetime(a.date)));
-        let card = if image.is_some() {
-            "summary_large_image"
-        } else {
-            "summary"
-        };
         tags.push(tw("twitter:card", card.into()));
         tags.push(tw("twitter:title", a.title.clone()));
         tags.push(tw("twitter:description", a.summary.clone()));
@@ -869,12 +977,28 @@ impl<'a> View<'a> {
             "mainEntityOfPage": { "@type": "WebPage", "@id": permalink },
             "publisher": org,
         });
-        if let Some(img) = &a.image {
-            article["image"] = serde_json::json!([self.absolute(img)]);
+        let image = a
+            .image
+            .as_deref()
+            .map(|i| self.absolute(i))
+            .or_else(|| self.default_image());
+        if let Some(img) = image {
+            article["image"] = serde_json::json!([img]);
         }
-        if let Some(source) = &a.source {
-            article["author"] = serde_json::json!({ "@type": "Organization", "name": source.name });
-        }
+        // The source (a news agency, a partner college) wrote it: its site is the origin
+        // of the source link. Without a source, the portal's publisher is the author.
+        article["author"] = match &a.source {
+            Some(source) => serde_json::json!({
+                "@type": "Organization",
+                "name": source.name,
+                "url": source
+                    .url
+                    .as_deref()
+                    .and_then(origin_of)
+                    .unwrap_or_else(|| self.site.urls.permalink("/")),
+            }),
+            None => org.clone(),
+        };
         let mut items: Vec<serde_json::Value> = breadcrumbs
             .iter()
             .map(|l| serde_json::json!({ "name": l.name, "item": self.absolute(&l.url) }))
@@ -999,7 +1123,11 @@ impl<'a> View<'a> {
         };
         let description = match list {
             ListKind::Home => self.site.config.language(lang).description.clone(),
-            _ => format!("{heading} — {}", i18n::article_count(lang, items.len())),
+            _ => format!(
+                "{heading} — {} — {}",
+                i18n::article_count(lang, items.len()),
+                self.site.config.language(lang).title
+            ),
         };
         let mut common = self.common(lang, path, section, title, description);
         if matches!(list, ListKind::Alliance(_) | ListKind::Country(_)) {
@@ -1241,6 +1369,7 @@ impl<'a> View<'a> {
         ChooserContext {
             base_path: self.site.urls.base_path(),
             assets: &self.site.asset_links,
+            icons: self.icons(),
             canonical: self.site.urls.permalink("/"),
             default_lang: config.default_language,
             languages: langs
@@ -1250,6 +1379,7 @@ impl<'a> View<'a> {
                     html_lang: lang.html_lang(),
                     name: lang.native_name(),
                     site_title: &config.language(lang).title,
+                    description: self.description_of(lang, &config.language(lang).title),
                     url: self.link(&urls::home(lang)),
                     t: i18n::strings(lang),
                 })

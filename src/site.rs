@@ -424,7 +424,16 @@ impl Resolver<'_> {
                 }
                 let site_path = urls::media(&target.to_string_lossy().replace('\\', "/"));
                 files.borrow_mut().insert(target);
-                Resolved::Url(format!("{}{}", self.urls.link(&site_path), suffix))
+                let url = format!("{}{}", self.urls.link(&site_path), suffix);
+                // Only the header is read; a file that is not a picture has no size.
+                match imagesize::size(&real) {
+                    Ok(size) if size.width > 0 && size.height > 0 => Resolved::Image {
+                        url,
+                        width: size.width as u32,
+                        height: size.height as u32,
+                    },
+                    _ => Resolved::Url(url),
+                }
             }
             Ok(_) => Resolved::Broken(format!("`{reference}` is a folder, not a file")),
             Err(_) => Resolved::Broken(format!(

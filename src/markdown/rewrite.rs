@@ -11,6 +11,13 @@ use lol_html::{RewriteStrSettings, doc_comments, element, rewrite_str};
 pub enum Resolved {
     /// The link to write instead.
     Url(String),
+    /// A local raster image: its link and its size in pixels, read from the file, so that
+    /// `<img>` gets `width`/`height` and the page does not shift as pictures load.
+    Image {
+        url: String,
+        width: u32,
+        height: u32,
+    },
     /// The reference cannot be followed; the message says why.
     Broken(String),
 }
@@ -183,10 +190,13 @@ pub fn rewrite(html: &str, base_path: &str, resolve: &dyn Fn(&str) -> Resolved) 
                 Ok(())
             }))
             .append_element_content_handler(element!("img[src]", |el| {
+                // The first picture may be on the first screen: it loads at once. The
+                // others wait until the reader scrolls near them.
                 if first_image.borrow().is_none() {
                     *first_image.borrow_mut() = el.get_attribute("src");
+                } else {
+                    el.set_attribute("loading", "lazy")?;
                 }
-                el.set_attribute("loading", "lazy")?;
                 el.set_attribute("decoding", "async")?;
                 Ok(())
             }))
@@ -261,6 +271,15 @@ fn sanitize_element(
             UrlKind::Relative(reference) => match resolve(&reference) {
                 Resolved::Url(url) => {
                     let _ = el.set_attribute(&name, &escape_attr(&url));
+                }
+                Resolved::Image { url, width, height } => {
+                    let _ = el.set_attribute(&name, &escape_attr(&url));
+                    // The author's own size wins; otherwise the file's.
+                    let sized = el.has_attribute("width") || el.has_attribute("height");
+                    if tag == "img" && name == "src" && !sized {
+                        let _ = el.set_attribute("width", &width.to_string());
+                        let _ = el.set_attribute("height", &height.to_string());
+                    }
                 }
                 Resolved::Broken(message) => {
                     broken.borrow_mut().push((reference, message));

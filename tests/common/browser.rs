@@ -100,6 +100,14 @@ impl Browser {
         format!("/session/{}{rest}", self.session)
     }
 
+    /// Resizes the window, to see a page as a phone (390 × 844) or a desktop shows it.
+    pub fn set_window(&self, width: u32, height: u32) {
+        self.post(
+            &self.session_path("/window/rect"),
+            json!({ "width": width, "height": height }),
+        );
+    }
+
     pub fn goto(&self, url: &str) {
         self.post(&self.session_path("/url"), json!({ "url": url }));
     }
