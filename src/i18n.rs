@@ -34,6 +34,21 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "搜索暂时不可用：无法加载搜索索引。",
         "Search is unavailable: the search index could not be loaded.",
     ),
+    (
+        "search_damaged",
+        "搜索暂时不可用：搜索索引已损坏，需要重新构建网站。",
+        "Search is unavailable: the search index is damaged and the site needs rebuilding.",
+    ),
+    (
+        "search_corrected",
+        "以下是“{q}”的搜索结果。",
+        "Showing results for {q}.",
+    ),
+    (
+        "search_truncated",
+        "查询过长，只搜索了前面的部分。",
+        "The query was too long: only its beginning was searched.",
+    ),
     ("search_filters", "筛选", "Filter"),
     ("search_clear", "清除筛选", "Clear filters"),
     ("main_nav", "主导航", "Main navigation"),

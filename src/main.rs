@@ -84,20 +84,20 @@ enum Command {
         /// Only articles in this language
         #[arg(long, value_parser = ["zh", "en"])]
         lang: Option<String>,
-        /// How many hits to show
-        #[arg(long, default_value_t = 10)]
+        /// How many hits to show (at most 100)
+        #[arg(long, default_value_t = 10, value_parser = parse_limit)]
         limit: usize,
         /// Print the result as JSON
         #[arg(long)]
         json: bool,
         /// Only articles of this alliance (its key in site.toml)
-        #[arg(long, value_name = "KEY")]
+        #[arg(long, value_name = "KEY", value_parser = parse_alliance)]
         alliance: Option<String>,
         /// Only articles about this country (ISO code)
-        #[arg(long, value_name = "CC")]
+        #[arg(long, value_name = "CC", value_parser = parse_country)]
         country: Option<String>,
         /// Only articles of this year
-        #[arg(long, value_name = "YYYY")]
+        #[arg(long, value_name = "YYYY", value_parser = parse_year)]
         year: Option<String>,
         /// The built site [default: ROOT/public]
         #[arg(short, long, value_name = "DIR")]
@@ -202,7 +202,7 @@ fn main() -> ExitCode {
                 query,
                 lang,
                 alliance,
-                country: country.map(|c| c.to_ascii_uppercase()),
+                country,
                 year,
                 limit: Some(limit),
             };
@@ -342,18 +342,45 @@ fn new(root: &Path, slug: &str, date: Option<NaiveDate>) -> ExitCode {
     }
 }
 
+/// Filter values that cannot match are usage errors, not a silent zero hits.
+fn parse_limit(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("expected a number of hits, 1 or more".into()),
+    }
+}
+
+fn parse_year(value: &str) -> Result<String, String> {
+    if value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value.to_owned())
+    } else {
+        Err("expected a year of four digits, such as 2024".into())
+    }
+}
+
+fn parse_country(value: &str) -> Result<String, String> {
+    if value.len() == 2 && value.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(value.to_ascii_uppercase())
+    } else {
+        Err("expected a two-letter ISO country code, such as KE".into())
+    }
+}
+
+fn parse_alliance(value: &str) -> Result<String, String> {
+    if qiao::config::is_url_segment(value) {
+        Ok(value.to_owned())
+    } else {
+        Err("expected an alliance key: lower-case ASCII letters, digits and `-`".into())
+    }
+}
+
 fn search(out: &Path, request: &qiao_search::Request, json: bool) -> ExitCode {
-    let engine = match qiao::search::open(out) {
-        Ok((engine, _)) => engine,
+    let response = match qiao::search::open(out).and_then(|(engine, _)| {
+        qiao::search::run(&engine, &out.join(qiao::search::SEARCH_DIR), request)
+    }) {
+        Ok(r) => r,
         Err(msg) => {
             eprintln!("error: {msg}");
-            return ExitCode::from(1);
-        }
-    };
-    let response = match engine.search(request) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: the search failed: {e}");
             return ExitCode::from(1);
         }
     };
@@ -364,21 +391,31 @@ fn search(out: &Path, request: &qiao_search::Request, json: bool) -> ExitCode {
     } else {
         use std::fmt::Write as _;
         let _ = writeln!(text, "{} result(s) for {:?}", response.total, request.query);
+        if response.truncated {
+            let _ = writeln!(
+                text,
+                "(the query was cut to its first {} characters)",
+                qiao_search::engine::MAX_QUERY_CHARS
+            );
+        }
+        if let Some(corrected) = &response.corrected {
+            let _ = writeln!(text, "showing results for {corrected:?}");
+        }
         for (i, hit) in response.hits.iter().enumerate() {
             let _ = writeln!(
                 text,
                 "{:>3}. {}  [{}] {}  {}",
                 i + 1,
-                hit.title,
+                printable(&hit.title),
                 hit.lang,
                 hit.date,
-                hit.url
+                printable(&hit.url)
             );
             let snippet = hit.snippet.replace("<mark>", "[").replace("</mark>", "]");
             let _ = writeln!(
                 text,
                 "     {}",
-                qiao::markdown::rewrite::decode_entities(&snippet)
+                printable(&qiao::markdown::rewrite::decode_entities(&snippet))
             );
         }
         let facets = [
@@ -388,7 +425,10 @@ fn search(out: &Path, request: &qiao_search::Request, json: bool) -> ExitCode {
         ];
         for (name, counts) in facets {
             if !counts.is_empty() {
-                let list: Vec<String> = counts.iter().map(|(k, n)| format!("{k} ({n})")).collect();
+                let list: Vec<String> = counts
+                    .iter()
+                    .map(|(k, n)| format!("{} ({n})", printable(k)))
+                    .collect();
                 let _ = writeln!(text, "{name}: {}", list.join(", "));
             }
         }
@@ -396,6 +436,13 @@ fn search(out: &Path, request: &qiao_search::Request, json: bool) -> ExitCode {
     // A closed pipe (`qiao search x | head`) is not an error worth a panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     ExitCode::SUCCESS
+}
+
+/// Article text as a terminal may show it: control characters (ESC of colour and
+/// screen-clearing sequences, OSC's BEL, C1 codes) would be obeyed, not shown, so they
+/// go. JSON needs no such care: serde escapes them.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
 }
 
 fn print_diagnostics(diags: &Diagnostics) {

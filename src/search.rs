@@ -3,11 +3,13 @@
 //!
 //! Index files get a content hash in their names so hosts may cache them forever; the
 //! manifest (never cached) lists each file's tantivy name, URL and length, so the browser
-//! opens the index without a single HEAD request.
+//! opens the index without a single HEAD request. It also carries each file's checksum,
+//! which `qiao search` verifies before it trusts a byte: a damaged index is an error that
+//! names the file, never a panic or silently wrong results.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +42,10 @@ pub struct ManifestFile {
     /// The published file name, inside `search/`.
     pub url: String,
     pub len: usize,
+    /// XXH3-64 of the contents, 16 hexadecimal digits; absent in manifests written
+    /// before checksums were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub xxh3: Option<String>,
 }
 
 /// Every file of `search/`: `(path inside the output, contents)`.
@@ -85,6 +91,7 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
             name: file.name,
             url: url.clone(),
             len: file.bytes.len(),
+            xxh3: Some(checksum(&file.bytes)),
         });
         out.push((format!("{SEARCH_DIR}/{url}"), file.bytes));
     }
@@ -142,42 +149,68 @@ pub fn plain_text(html: &str) -> String {
     crate::markdown::rewrite::decode_entities(&out)
 }
 
+/// The content hash of the manifest and of fingerprinted names: 16 hex digits of XXH3-64.
+fn checksum(bytes: &[u8]) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
+}
+
 /// `name.ext` → `name.<16 hex digits of the content hash>.ext`.
 pub fn fingerprint(name: &str, bytes: &[u8]) -> String {
-    let hash = xxhash_rust::xxh3::xxh3_64(bytes);
+    let hash = checksum(bytes);
     match name.rsplit_once('.') {
-        Some((stem, ext)) => format!("{stem}.{hash:016x}.{ext}"),
-        None => format!("{name}.{hash:016x}"),
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
     }
 }
 
-/// Reads index files from a built output folder, through the same block cache the
-/// browser uses.
-struct LocalFetch {
-    paths: Vec<PathBuf>,
-}
+/// Serves the index files from memory: `open` has read and verified them whole, so a
+/// file changed on disk afterwards cannot slip in unchecked bytes.
+struct Verified(Vec<Vec<u8>>);
 
-impl Fetch for LocalFetch {
+impl Fetch for Verified {
     fn fetch(&self, file: usize, range: Range<usize>) -> io::Result<Vec<u8>> {
-        let mut f = std::fs::File::open(&self.paths[file])?;
-        f.seek(SeekFrom::Start(range.start as u64))?;
-        let mut buf = vec![0; range.len()];
-        f.read_exact(&mut buf)?;
-        Ok(buf)
+        self.0
+            .get(file)
+            .and_then(|bytes| bytes.get(range))
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "read past the end"))
     }
 }
 
-/// Opens the index of a built site (`OUT/search/`), as the browser would.
+/// The message for any damage to the index in `dir`, naming what is damaged.
+pub fn damaged(dir: &Path, what: &str, why: impl std::fmt::Display) -> String {
+    format!(
+        "the search index at {} is damaged ({what}: {why}): rebuild the site",
+        dir.display()
+    )
+}
+
+/// Opens the index of a built site (`OUT/search/`), as the browser would, after checking
+/// every file against the manifest's length and checksum.
 pub fn open(out: &Path) -> Result<(Engine, RangeDirectory), String> {
     let dir = out.join(SEARCH_DIR);
-    let text = std::fs::read_to_string(dir.join(MANIFEST)).map_err(|e| {
+    let bytes = std::fs::read(dir.join(MANIFEST)).map_err(|e| {
         format!(
             "no search index in {} ({e}); run `qiao build` first",
             dir.display()
         )
     })?;
-    let manifest: Manifest = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: {e}", dir.join(MANIFEST).display()))?;
+    let manifest: Manifest =
+        serde_json::from_slice(&bytes).map_err(|e| damaged(&dir, MANIFEST, e))?;
+    let mut contents = Vec::with_capacity(manifest.files.len());
+    for f in &manifest.files {
+        let bytes = std::fs::read(dir.join(&f.url)).map_err(|e| damaged(&dir, &f.url, e))?;
+        if bytes.len() != f.len {
+            let why = format!("{} bytes, the manifest says {}", bytes.len(), f.len);
+            return Err(damaged(&dir, &f.url, why));
+        }
+        if let Some(expected) = &f.xxh3
+            && *expected != checksum(&bytes)
+        {
+            return Err(damaged(&dir, &f.url, "its checksum does not match"));
+        }
+        contents.push(bytes);
+    }
     let files = manifest
         .files
         .iter()
@@ -186,12 +219,42 @@ pub fn open(out: &Path) -> Result<(Engine, RangeDirectory), String> {
             len: f.len,
         })
         .collect();
-    let fetch = LocalFetch {
-        paths: manifest.files.iter().map(|f| dir.join(&f.url)).collect(),
-    };
-    let directory = RangeDirectory::new(files, fetch);
-    let engine = tantivy::Index::open(directory.clone())
-        .and_then(Engine::open)
-        .map_err(|e| format!("cannot open the search index in {}: {e}", dir.display()))?;
+    let directory = RangeDirectory::new(files, Verified(contents));
+    let engine = guarded(&dir, || {
+        tantivy::Index::open(directory.clone()).and_then(Engine::open)
+    })?;
     Ok((engine, directory))
+}
+
+/// Runs a query; any failure is reported as damage (see [`guarded`]).
+pub fn run(
+    engine: &Engine,
+    dir: &Path,
+    request: &qiao_search::Request,
+) -> Result<qiao_search::Response, String> {
+    guarded(dir, || engine.search(request))
+}
+
+/// Runs `f` on the index in `dir`. Its failures can only come from the index files (the
+/// query language has no errors), so they are reported as damage. tantivy trusts its
+/// files and may panic on damage no checksum saw (a manifest from before checksums); the
+/// panic is caught here as a last line of defence, so the CLI still exits with a message.
+fn guarded<T>(dir: &Path, f: impl FnOnce() -> tantivy::Result<T>) -> Result<T, String> {
+    let previous = std::panic::take_hook();
+    // The message is ours to print; the default hook would add a backtrace hint.
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(damaged(dir, "index", e)),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("the searcher failed");
+            Err(damaged(dir, "index", why))
+        }
+    }
 }

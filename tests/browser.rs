@@ -115,7 +115,110 @@ fn a_truncated_index_file_shows_a_message() {
     b.goto(&format!("{}/zh/search/?q=%E9%B2%81%E7%8F%AD", server.base));
     let message = b.wait_for("an error message", "const e = document.querySelector('#search-results .search-error'); return e && e.textContent");
     assert!(
-        message.as_str().unwrap().contains("无法加载搜索索引"),
+        message.as_str().unwrap().contains("搜索索引已损坏"),
         "{message}"
+    );
+}
+
+#[test]
+fn flipped_bytes_in_the_term_dictionary_show_the_damaged_message() {
+    let site = common::typing_site();
+    let server = Server::start(site.root());
+    let dir = server.out_dir().join("search");
+    let term = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "term"))
+        .unwrap();
+    let mut bytes = std::fs::read(&term).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid - 8..mid + 8] {
+        *b ^= 0xFF;
+    }
+    std::fs::write(&term, &bytes).unwrap();
+    let b = Browser::start();
+    b.goto(&format!("{}/en/search/?q=Djibuti", server.base));
+    let message = b.wait_for("an error message", "const e = document.querySelector('#search-results .search-error'); return e && e.textContent");
+    assert!(
+        message.as_str().unwrap().contains("is damaged"),
+        "{message}"
+    );
+}
+
+/// Waits until the first hit links to `href`.
+fn first_hit(b: &Browser, href: &str) {
+    b.wait_for(
+        &format!("the first hit {href}"),
+        &format!(
+            "const a = document.querySelector('#search-results a'); return a && a.getAttribute('href') === {}",
+            serde_json::to_string(href).unwrap()
+        ),
+    );
+}
+
+#[test]
+fn readers_typing_traditional_misspelt_and_single_characters_find_articles() {
+    let site = common::typing_site();
+    let server = Server::start(site.root());
+    let b = Browser::start();
+    // One page per language, queries typed into it: each page load holds a live-reload
+    // connection of `qiao serve`, and Chromium allows six per host.
+    let zh_luban = set(&[
+        "/zh/news/djibouti/",
+        "/zh/news/egypt/",
+        "/zh/news/hong-kong/",
+        "/zh/news/kazakhstan/",
+        "/zh/news/kenya-digital/",
+    ]);
+    b.goto(&format!("{}/zh/search/?q=魯班工坊", server.base));
+    assert_eq!(results(&b, &zh_luban), zh_luban);
+    for query in ["鲁", "魯"] {
+        // A query with no hits between two with the same hits.
+        b.type_into("#search-input", "x");
+        b.wait_for(
+            "no hits",
+            "return document.querySelectorAll('#search-results a').length === 0",
+        );
+        b.type_into("#search-input", query);
+        assert_eq!(results(&b, &zh_luban), zh_luban, "{query}");
+    }
+    b.type_into("#search-input", "肯尼亞");
+    let kenya = set(&["/zh/news/kenya-digital/"]);
+    assert_eq!(results(&b, &kenya), kenya);
+    let marks = b.eval("return Array.from(document.querySelectorAll('#search-results mark')).map(m => m.textContent)");
+    assert!(
+        marks.as_array().unwrap().iter().any(|m| m == "肯尼亚"),
+        "{marks}"
+    );
+    b.type_into("#search-input", "中欧职业教育合作");
+    let europe = set(&["/zh/news/europe-exact/", "/zh/news/europe-words/"]);
+    assert_eq!(results(&b, &europe), europe);
+    first_hit(&b, "/zh/news/europe-exact/");
+
+    b.goto(&format!("{}/en/search/?q=Djibuti", server.base));
+    first_hit(&b, "/en/news/djibouti/");
+    for (query, first) in [
+        ("Nicaragau", "/en/news/nicaragua/"),
+        ("Luban Workshp Egypt", "/en/news/egypt/"),
+        ("Qingdao Concensus", "/en/news/qingdao/"),
+        ("Kazakstan", "/en/news/kazakhstan/"),
+    ] {
+        b.type_into("#search-input", query);
+        first_hit(&b, first);
+    }
+    let note = b.wait_for(
+        "the correction",
+        "const e = document.querySelector('.search-corrected'); return e && e.textContent",
+    );
+    assert_eq!(note, "Showing results for Kazakhstan.");
+
+    b.type_into(
+        "#search-input",
+        &format!("luban {}", "workshop ".repeat(40)),
+    );
+    b.wait_for(
+        "the truncation note",
+        "return document.querySelector('.search-truncated') !== null",
     );
 }

@@ -185,6 +185,58 @@ fn only_published_articles_are_indexed() {
     assert!(!slugs(&engine.search(&request("draft", None)).unwrap()).contains("en:secret"));
 }
 
+/// Runs `requests` through the native searcher and through the WebAssembly one in node,
+/// asserts that they answer alike, and returns the answers.
+fn assert_wasm_agrees(site: &Site, requests: &[Request]) -> Vec<Response> {
+    let (engine, _) = qiao::search::open(&site.out()).unwrap();
+    let native: Vec<Response> = requests.iter().map(|r| engine.search(r).unwrap()).collect();
+
+    let file = site.root().join("requests.json");
+    std::fs::write(&file, serde_json::to_string(&requests).unwrap()).unwrap();
+    let harness = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wasm/harness.mjs");
+    let out = std::process::Command::new("node")
+        .arg(harness)
+        .arg(site.out())
+        .arg(&file)
+        .output()
+        .expect("node runs the WebAssembly searcher (apt-get install nodejs)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wasm: Vec<Response> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(wasm.len(), native.len());
+    for ((request, n), w) in requests.iter().zip(&native).zip(&wasm) {
+        assert_eq!(n, w, "{:?}", request.query);
+    }
+    native
+}
+
+#[test]
+fn native_and_webassembly_searchers_agree_on_how_readers_type() {
+    let site = common::typing_site();
+    let long = "鲁班工坊 ".repeat(100);
+    let mut queries: Vec<&str> = TRADITIONAL.iter().flat_map(|(t, s)| [*t, *s]).collect();
+    queries.extend(MISSPELT.iter().map(|(q, _, _)| *q));
+    queries.extend([
+        "鲁",
+        "魯",
+        "中欧职业教育合作",
+        "luban OR",
+        "OR luban",
+        "luban AND",
+        &long,
+    ]);
+    let requests: Vec<Request> = queries.iter().map(|q| request(q, None)).collect();
+    let native = assert_wasm_agrees(&site, &requests);
+    assert!(
+        native.iter().all(|r| r.total > 0),
+        "every query finds something"
+    );
+    assert!(native.iter().any(|r| r.corrected.is_some()) && native.last().unwrap().truncated);
+}
+
 #[test]
 fn native_and_webassembly_searchers_agree() {
     let site = search_site();
@@ -208,31 +260,331 @@ fn native_and_webassembly_searchers_agree() {
         ..Request::default()
     })
     .collect();
-    let (engine, _) = qiao::search::open(&site.out()).unwrap();
-    let native: Vec<Response> = requests.iter().map(|r| engine.search(r).unwrap()).collect();
-
-    let file = site.root().join("requests.json");
-    std::fs::write(&file, serde_json::to_string(&requests).unwrap()).unwrap();
-    let harness = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wasm/harness.mjs");
-    let out = std::process::Command::new("node")
-        .arg(harness)
-        .arg(site.out())
-        .arg(&file)
-        .output()
-        .expect("node runs the WebAssembly searcher (apt-get install nodejs)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let wasm: Vec<Response> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(wasm.len(), native.len());
-    for ((request, n), w) in requests.iter().zip(&native).zip(&wasm) {
-        assert_eq!(n, w, "{:?}", request.query);
-    }
+    let native = assert_wasm_agrees(&site, &requests);
     assert_eq!(
         (native[0].total, native[1].total),
         (2, 3),
         "the queries do find something"
     );
+}
+
+/// `lang:slug` of the hits, best first.
+fn ranked(response: &Response) -> Vec<String> {
+    response
+        .hits
+        .iter()
+        .map(|h| format!("{}:{}", h.lang, h.slug))
+        .collect()
+}
+
+/// Traditional queries and the Simplified text they must find.
+const TRADITIONAL: [(&str, &str); 6] = [
+    ("魯班工坊", "鲁班工坊"),
+    ("肯尼亞", "肯尼亚"),
+    ("數字工坊", "数字工坊"),
+    ("技能大賽", "技能大赛"),
+    ("產教融合", "产教融合"),
+    ("哈薩克斯坦魯班工坊", "哈萨克斯坦鲁班工坊"),
+];
+
+/// Misspelt queries, the article each must find first, and the corrected query.
+const MISSPELT: [(&str, &str, &str); 5] = [
+    ("Djibuti", "en:djibouti", "Djibouti"),
+    ("Nicaragau", "en:nicaragua", "Nicaragua"),
+    ("Luban Workshp Egypt", "en:egypt", "Luban Workshop Egypt"),
+    ("Qingdao Concensus", "en:qingdao", "Qingdao Consensus"),
+    ("Kazakstan", "en:kazakhstan", "Kazakhstan"),
+];
+
+#[test]
+fn traditional_queries_find_simplified_articles() {
+    let site = common::typing_site();
+    let (engine, _) = qiao::search::open(&site.out()).unwrap();
+    for (traditional, simplified) in TRADITIONAL {
+        let t = engine.search(&request(traditional, Some("zh"))).unwrap();
+        let s = engine.search(&request(simplified, Some("zh"))).unwrap();
+        assert!(t.total > 0, "{traditional} finds nothing");
+        assert_eq!(slugs(&t), slugs(&s), "{traditional} and {simplified}");
+    }
+    let r = engine.search(&request("肯尼亞", Some("zh"))).unwrap();
+    assert_eq!(slugs(&r), set(&["zh:kenya-digital"]));
+    assert!(
+        r.hits[0].snippet.contains("<mark>肯尼亚</mark>"),
+        "highlights the article's own characters: {}",
+        r.hits[0].snippet
+    );
+    let r = engine.search(&request("哈薩克斯坦魯班工坊", None)).unwrap();
+    assert_eq!(ranked(&r)[0], "zh:kazakhstan");
+    // And the reverse: a Simplified query finds the article written in Traditional, and
+    // its snippet marks the Traditional characters.
+    let r = engine.search(&request("鲁班工坊", Some("zh"))).unwrap();
+    let hk = r
+        .hits
+        .iter()
+        .find(|h| h.slug == "hong-kong")
+        .expect("hong-kong");
+    assert!(
+        hk.snippet.contains("<mark>魯班工坊</mark>"),
+        "{}",
+        hk.snippet
+    );
+    assert_eq!(
+        slugs(&r),
+        set(&[
+            "zh:kenya-digital",
+            "zh:kazakhstan",
+            "zh:djibouti",
+            "zh:egypt",
+            "zh:hong-kong"
+        ])
+    );
+}
+
+#[test]
+fn misspelt_place_names_find_their_article_first() {
+    let site = common::typing_site();
+    let (engine, _) = qiao::search::open(&site.out()).unwrap();
+    for (query, first, corrected) in MISSPELT {
+        let r = engine.search(&request(query, None)).unwrap();
+        assert_eq!(
+            ranked(&r).first().map(String::as_str),
+            Some(first),
+            "{query}"
+        );
+        assert_eq!(r.corrected.as_deref(), Some(corrected), "{query}");
+    }
+    // Spelt right, nothing is corrected; a short word is never fuzzy; nor is Chinese.
+    let r = engine.search(&request("Djibouti", None)).unwrap();
+    assert_eq!((ranked(&r)[0].as_str(), r.corrected), ("en:djibouti", None));
+    assert_eq!(engine.search(&request("Egyp", None)).unwrap().total, 0);
+    assert_eq!(
+        engine.search(&request("\"Djibuti\"", None)).unwrap().total,
+        0
+    );
+    assert_eq!(engine.search(&request("吉布堤", None)).unwrap().total, 0);
+    // The snippet marks the word that was found.
+    let r = engine.search(&request("Djibuti", Some("en"))).unwrap();
+    assert!(
+        r.hits[0].snippet.contains("<mark>Djibouti</mark>"),
+        "{}",
+        r.hits[0].snippet
+    );
+}
+
+#[test]
+fn a_single_character_finds_the_words_it_starts() {
+    let site = common::typing_site();
+    let (engine, _) = qiao::search::open(&site.out()).unwrap();
+    let r = engine.search(&request("鲁", Some("zh"))).unwrap();
+    let with_luban = set(&[
+        "zh:kenya-digital",
+        "zh:kazakhstan",
+        "zh:djibouti",
+        "zh:egypt",
+        "zh:hong-kong",
+    ]);
+    assert_eq!(slugs(&r), with_luban);
+    assert_eq!(
+        slugs(&engine.search(&request("魯", Some("zh"))).unwrap()),
+        with_luban
+    );
+    // Articles that use it in the title and the body rank above one with it in the body.
+    let r = engine.search(&request("尼", Some("zh"))).unwrap();
+    assert_eq!(
+        slugs(&r),
+        set(&["zh:kenya-digital", "zh:nicaragua"]),
+        "尼亚 and 尼加"
+    );
+}
+
+#[test]
+fn a_long_chinese_query_finds_the_phrase_first_then_its_words() {
+    let site = common::typing_site();
+    let (engine, _) = qiao::search::open(&site.out()).unwrap();
+    let r = engine
+        .search(&request("中欧职业教育合作", Some("zh")))
+        .unwrap();
+    assert_eq!(ranked(&r), ["zh:europe-exact", "zh:europe-words"]);
+    assert!(r.hits[0].score > r.hits[1].score);
+    // The quoted phrase is exact.
+    let r = engine
+        .search(&request("\"中欧职业教育合作\"", Some("zh")))
+        .unwrap();
+    assert_eq!(ranked(&r), ["zh:europe-exact"]);
+}
+
+#[test]
+fn query_syntax_forgives_dangling_operators_and_says_when_it_cuts() {
+    let site = common::typing_site();
+    let (engine, _) = qiao::search::open(&site.out()).unwrap();
+    let luban = engine.search(&request("luban", None)).unwrap();
+    assert!(luban.total >= 3);
+    for q in ["luban OR", "OR luban", "luban AND", "AND luban OR"] {
+        assert_eq!(engine.search(&request(q, None)).unwrap(), luban, "{q}");
+    }
+    assert!(!luban.truncated);
+    let long = format!("luban {}", "workshop ".repeat(40));
+    let r = engine.search(&request(&long, None)).unwrap();
+    assert!(r.truncated && r.total > 0);
+    // A limit of 0 counts without listing.
+    let mut none = request("luban", None);
+    none.limit = Some(0);
+    let r = engine.search(&none).unwrap();
+    assert_eq!((r.hits.len(), r.total), (0, luban.total));
+}
+
+#[test]
+fn the_cli_shows_corrections_rejects_bad_filters_and_strips_control_characters() {
+    let site = common::typing_site();
+    let out = site.run(&["search", "Djibuti", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["corrected"], "Djibouti");
+    assert_eq!(json["truncated"], false);
+    assert_eq!(json["hits"][0]["slug"], "djibouti");
+    let out = site.run(&["search", "Djibuti"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("showing results for \"Djibouti\""), "{text}");
+
+    let long = "鲁班工坊 ".repeat(100);
+    let out = site.run(&["search", &long, "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["truncated"], true);
+    let out = site.run(&["search", &long]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the query was cut"));
+
+    for args in [
+        ["--year", "abc"],
+        ["--year", "20245"],
+        ["--country", "Kenya"],
+        ["--alliance", "Not A Key"],
+        ["--limit", "0"],
+        ["--limit", "-1"],
+    ] {
+        let out = site.run(&["search", "luban", args[0], args[1]]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("expected"), "{args:?}: {err}");
+    }
+
+    let out = site.run(&["search", "escape sequences", "--lang", "en"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Control characters"), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    let out = site.run(&["search", "escape sequences", "--lang", "en", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        json["hits"][0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains('\u{1b}'),
+        "JSON keeps the text, escaped"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+}
+
+/// A way to damage a file, by name.
+type Damage = (&'static str, fn(&mut Vec<u8>));
+
+/// Every kind of index file, damaged three ways: `qiao search` says which file and that the
+/// site needs rebuilding, with exit code 1, never a panic.
+#[test]
+fn every_damaged_index_file_is_a_clean_error() {
+    let site = common::typing_site();
+    let search = site.out().join("search");
+    let pristine = common::tree(&search);
+    let kinds = [
+        ".term",
+        ".idx",
+        ".pos",
+        ".fast",
+        ".store",
+        ".fieldnorm",
+        "meta.",
+        "manifest.json",
+    ];
+    let damages: [Damage; 3] = [
+        ("truncated", |b| b.truncate(b.len() / 2)),
+        ("flipped", |b| {
+            let mid = b.len() / 2;
+            let end = (mid + 16).min(b.len());
+            for x in &mut b[mid.saturating_sub(16 - (end - mid))..end] {
+                *x ^= 0xFF;
+            }
+        }),
+        ("random", |b| {
+            let mut state = 0x2545_f491_4f6c_dd1du64;
+            for x in b.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *x = state as u8;
+            }
+        }),
+    ];
+    for kind in kinds {
+        let (name, bytes) = pristine
+            .iter()
+            .find(|(p, _)| {
+                p.to_string_lossy().contains(kind) && !p.to_string_lossy().ends_with(".wasm")
+            })
+            .unwrap_or_else(|| panic!("no {kind} file"));
+        let path = search.join(name);
+        let name = name.to_string_lossy();
+        for (how, damage) in damages {
+            let mut damaged = bytes.clone();
+            damage(&mut damaged);
+            std::fs::write(&path, &damaged).unwrap();
+            let out = site.run(&["search", "鲁班工坊 OR luban"]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{name} {how}: {err}");
+            assert!(
+                err.contains("is damaged")
+                    && err.contains(&*name)
+                    && err.contains("rebuild the site"),
+                "{name} {how}: {err}"
+            );
+        }
+        std::fs::write(&path, bytes).unwrap();
+    }
+    assert!(site.run(&["search", "luban"]).status.success(), "restored");
+
+    // Without checksums (a manifest from before them), damage tantivy trips over is still
+    // an error, not a panic.
+    let manifest = search.join("manifest.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    for file in json["files"].as_array_mut().unwrap() {
+        file.as_object_mut().unwrap().remove("xxh3");
+    }
+    std::fs::write(&manifest, serde_json::to_vec(&json).unwrap()).unwrap();
+    for kind in [".term", ".fast", ".pos", ".idx", ".store"] {
+        let (name, bytes) = pristine
+            .iter()
+            .find(|(p, _)| p.to_string_lossy().contains(kind))
+            .unwrap();
+        for (how, damage) in damages.iter().skip(1) {
+            let mut damaged = bytes.clone();
+            damage(&mut damaged);
+            std::fs::write(search.join(name), &damaged).unwrap();
+            for q in ["鲁班工坊 OR luban", "鲁", "Djibuti", "中欧职业教育合作"] {
+                let out = site.run(&["search", q]);
+                assert_ne!(
+                    out.status.code(),
+                    Some(101),
+                    "{name:?} {how} {q}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+        std::fs::write(search.join(name), bytes).unwrap();
+    }
 }

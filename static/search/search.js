@@ -29,7 +29,7 @@
   worker.postMessage({ type: "init", manifest: config.manifest });
   worker.onmessage = (event) => {
     const m = event.data;
-    if (m.type === "error") return showError(m.message);
+    if (m.type === "error") return showError(m.message, m.kind);
     if (m.type === "result" && m.id === sequence) render(m.response);
   };
   worker.onerror = (event) => showError(event.message || "worker failed");
@@ -48,14 +48,14 @@
     if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
   }
 
-  function showError(message) {
+  function showError(message, kind) {
     failed = true;
     status.textContent = "";
     results.innerHTML = "";
     const p = document.createElement("p");
     p.className = "notice search-error";
     p.setAttribute("role", "alert");
-    p.textContent = strings.search_error;
+    p.textContent = kind === "damaged" ? strings.search_damaged : strings.search_error;
     p.title = message;
     results.appendChild(p);
   }
@@ -89,6 +89,16 @@
       : response.total === 1 ? strings.search_one_result
       : strings.search_results.replace("{n}", response.total);
     results.innerHTML = "";
+    // Notes on how the query was read: cut at the length limit, misspelt words replaced.
+    if (response.truncated) results.appendChild(el("p", "notice search-note search-truncated", strings.search_truncated));
+    if (response.corrected) {
+      const note = el("p", "notice search-note search-corrected");
+      const [before, after] = strings.search_corrected.split("{q}");
+      note.appendChild(document.createTextNode(before));
+      note.appendChild(el("strong", null, response.corrected));
+      note.appendChild(document.createTextNode(after || ""));
+      results.appendChild(note);
+    }
     const list = el("ol", "search-hits");
     for (const hit of response.hits) {
       const item = el("li", "search-hit");

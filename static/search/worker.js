@@ -9,6 +9,11 @@ let files = [];
 const wholeFiles = new Map();
 const stats = { requests: 0, bytes: 0 };
 let ready = null;
+// Why the index cannot be searched: "unavailable" when the server failed to send a file,
+// "damaged" when what it sent does not fit the manifest or the searcher failed on it.
+let problem = null;
+// A searcher that trapped (a Rust panic aborts) is in no state to run again.
+let broken = null;
 
 function readFile(index, start, length) {
   const file = files[index];
@@ -24,15 +29,22 @@ function readFile(index, start, length) {
   if (xhr.status === 206) {
     const bytes = new Uint8Array(xhr.response);
     stats.bytes += bytes.length;
-    return bytes.length === length ? bytes : null;
+    if (bytes.length === length) return bytes;
+    problem = problem || "damaged";
+    return null;
   }
   if (xhr.status === 200) {
     const whole = new Uint8Array(xhr.response);
     stats.bytes += whole.length;
-    if (whole.length !== file.len) return null;
+    if (whole.length !== file.len) {
+      problem = problem || "damaged";
+      return null;
+    }
     wholeFiles.set(index, whole);
     return whole.subarray(start, start + length);
   }
+  // 416: the file is shorter than the manifest says.
+  problem = problem || (xhr.status === 416 ? "damaged" : "unavailable");
   return null;
 }
 
@@ -70,7 +82,13 @@ async function init(manifestUrl) {
   const base = new URL(manifestUrl, self.location.href);
   const res = await fetch(base, { cache: "no-cache" });
   if (!res.ok) throw new Error("search manifest: HTTP " + res.status);
-  const manifest = await res.json();
+  let manifest;
+  try {
+    manifest = await res.json();
+  } catch (e) {
+    problem = "damaged";
+    throw new Error("search manifest: " + e.message);
+  }
   files = manifest.files.map((f) => ({ url: new URL(f.url, base).href, len: f.len }));
   const wasm = await fetch(new URL(manifest.wasm, base));
   if (!wasm.ok) throw new Error("search module: HTTP " + wasm.status);
@@ -83,6 +101,13 @@ async function init(manifestUrl) {
   }
 }
 
+function failure(e, id) {
+  if (e instanceof WebAssembly.RuntimeError) broken = e;
+  // Once the module loaded, an error it reports comes from the index files it read.
+  const kind = problem || (exports ? "damaged" : "unavailable");
+  return { type: "error", id, kind, message: String((e && e.message) || e) };
+}
+
 self.onmessage = async (event) => {
   const message = event.data;
   if (message.type === "init") {
@@ -91,20 +116,21 @@ self.onmessage = async (event) => {
       await ready;
       self.postMessage({ type: "ready", stats });
     } catch (e) {
-      self.postMessage({ type: "error", message: String((e && e.message) || e) });
+      self.postMessage(failure(e));
     }
     return;
   }
   if (message.type === "search") {
     try {
       await ready;
+      if (broken) throw broken;
       const started = performance.now();
       const response = withString(JSON.stringify(message.request), (p, n) => readResult(exports.qiao_search(p, n)));
       const ms = performance.now() - started;
       if (response.error) throw new Error(response.error);
       self.postMessage({ type: "result", id: message.id, response, ms, stats });
     } catch (e) {
-      self.postMessage({ type: "error", id: message.id, message: String((e && e.message) || e) });
+      self.postMessage(failure(e, message.id));
     }
   }
 };

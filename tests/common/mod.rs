@@ -289,3 +289,142 @@ pub fn search_site() -> Site {
     site.build_ok();
     site
 }
+
+/// A site for searching as readers type: Simplified articles found by Traditional queries,
+/// place names to misspell, a long Chinese phrase whole and in parts, and an article in
+/// Traditional characters. Countries are kept to a few codes the site knows.
+pub fn typing_site() -> Site {
+    let site = Site::new();
+    let pair = |slug: &str, date: &str, country: &str, zh: (&str, &str), en: (&str, &str)| {
+        for (lang, (title, body)) in [("zh", zh), ("en", en)] {
+            site.article(
+                "news",
+                slug,
+                lang,
+                &format!("title: \"{title}\"\ndate: {date}\ncountries: [{country}]"),
+                body,
+            );
+        }
+    };
+    pair(
+        "kenya-digital",
+        "2024-03-01",
+        "KE",
+        (
+            "肯尼亚鲁班工坊开设数字工坊",
+            "肯尼亚鲁班工坊新设数字工坊，举办技能大赛，推进产教融合。",
+        ),
+        (
+            "Kenya's Luban Workshop opens a digital studio",
+            "The workshop in Nairobi hosts a skills competition.",
+        ),
+    );
+    pair(
+        "kazakhstan",
+        "2023-06-01",
+        "KZ",
+        (
+            "哈萨克斯坦鲁班工坊揭牌",
+            "哈萨克斯坦鲁班工坊在阿斯塔纳揭牌，培养机械技术人才。",
+        ),
+        (
+            "A Luban Workshop opens in Kazakhstan",
+            "The workshop in Astana, Kazakhstan, trains mechanical technicians.",
+        ),
+    );
+    pair(
+        "djibouti",
+        "2022-04-01",
+        "DJ",
+        (
+            "吉布提鲁班工坊培训铁路技术人员",
+            "吉布提鲁班工坊为亚吉铁路培养技术人员。",
+        ),
+        (
+            "Djibouti's Luban Workshop trains railway staff",
+            "In Djibouti, the workshop trains staff for the Addis Ababa railway.",
+        ),
+    );
+    pair(
+        "nicaragua",
+        "2024-08-01",
+        "NI",
+        (
+            "尼加拉瓜职业院校教师访问天津",
+            "尼加拉瓜教师代表团访问天津。",
+        ),
+        (
+            "Teachers from Nicaragua visit Tianjin",
+            "A delegation of vocational teachers from Nicaragua toured colleges.",
+        ),
+    );
+    pair(
+        "egypt",
+        "2023-12-01",
+        "EG",
+        ("埃及鲁班工坊首批学员毕业", "埃及鲁班工坊迎来首批毕业生。"),
+        (
+            "The Luban Workshop in Egypt celebrates its first graduates",
+            "Graduates of the Luban Workshop at Ain Shams University in Egypt.",
+        ),
+    );
+    pair(
+        "qingdao",
+        "2024-10-01",
+        "CN",
+        ("青岛共识发布", "会议通过了关于数字教育的青岛共识。"),
+        (
+            "The Qingdao Consensus on digital education",
+            "Delegates adopted the Qingdao Consensus on digital education.",
+        ),
+    );
+    pair(
+        "europe-exact",
+        "2024-05-01",
+        "CN",
+        ("中欧职业教育合作论坛举行", "中欧职业教育合作迈出新步伐。"),
+        ("A China-Europe forum", "The forum met in Tianjin."),
+    );
+    pair(
+        "europe-words",
+        "2024-05-02",
+        "CN",
+        (
+            "中欧代表会见",
+            "中欧双方代表表示，将深化在职业教育领域的务实合作。",
+        ),
+        ("China and Europe meet", "Delegates met in Brussels."),
+    );
+    pair(
+        "education-only",
+        "2024-05-03",
+        "CN",
+        ("教育部发布通知", "教育部发布关于职业教育的通知。"),
+        ("A ministry notice", "The ministry published a notice."),
+    );
+    pair(
+        "hong-kong",
+        "2024-07-01",
+        "CN",
+        (
+            "香港職業訓練局分享魯班工坊經驗",
+            "香港職業訓練局介紹魯班工坊的經驗。",
+        ),
+        (
+            "Hong Kong shares its experience",
+            "The council described its training courses.",
+        ),
+    );
+    pair(
+        "terminal",
+        "2024-09-01",
+        "CN",
+        ("控制字符", "正文。"),
+        (
+            "Control characters",
+            "Escape \u{1b}[2J and \u{1b}]0;pwned\u{7} sequences.",
+        ),
+    );
+    site.build_ok();
+    site
+}

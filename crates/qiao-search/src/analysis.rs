@@ -8,7 +8,13 @@
 //! to ship to the browser. Other letters and digits form words, which are lower-cased,
 //! folded to ASCII and stemmed (English), so `Workshops` finds `workshop`. Text splits at
 //! every script boundary: `SZPU与UNESCO` → `szpu`, `与`, `unesco`.
+//!
+//! Traditional characters fold to Simplified ones in the terms (魯班工坊 and 鲁班工坊 both
+//! give 鲁班 班工 工坊), with OpenCC's character table, so a query in either script finds
+//! articles in either. Offsets still point into the original text, so snippets highlight
+//! the article's own characters.
 
+use crate::fold_table::TRADITIONAL_TO_SIMPLIFIED;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, RawTokenizer, TextAnalyzer, Token, TokenStream, Tokenizer,
 };
@@ -78,6 +84,9 @@ impl MixedScriptTokenizer {
             return false;
         }
         if token.text.chars().next().is_some_and(is_cjk) {
+            if token.text.chars().any(|c| fold_char(c) != c) {
+                token.text = fold(&token.text);
+            }
             return true;
         }
         if token.text.is_ascii() {
@@ -147,6 +156,18 @@ pub fn is_cjk(c: char) -> bool {
         | 0xF900..=0xFAFF    // CJK Compatibility Ideographs
         | 0x20000..=0x3134F  // CJK Extensions B–G
     )
+}
+
+/// The Simplified form of a Traditional character; any other character unchanged.
+pub fn fold_char(c: char) -> char {
+    TRADITIONAL_TO_SIMPLIFIED
+        .binary_search_by_key(&c, |&(t, _)| t)
+        .map_or(c, |i| TRADITIONAL_TO_SIMPLIFIED[i].1)
+}
+
+/// `text` with every Traditional character folded to its Simplified form.
+pub fn fold(text: &str) -> String {
+    text.chars().map(fold_char).collect()
 }
 
 fn tokenize(text: &str) -> Vec<Token> {
@@ -244,6 +265,57 @@ mod tests {
                 ("工坊".into(), 3, 8, 14),
             ]
         );
+    }
+
+    #[test]
+    fn traditional_and_simplified_give_the_same_terms() {
+        for (traditional, simplified) in [
+            ("魯班工坊", "鲁班工坊"),
+            ("肯尼亞", "肯尼亚"),
+            ("數字工坊", "数字工坊"),
+            ("技能大賽", "技能大赛"),
+            ("產教融合", "产教融合"),
+            ("哈薩克斯坦魯班工坊", "哈萨克斯坦鲁班工坊"),
+            ("魯", "鲁"),
+        ] {
+            assert_eq!(terms(traditional), terms(simplified), "{traditional}");
+        }
+        assert_eq!(terms("魯班工坊"), ["鲁班", "班工", "工坊"]);
+        // Simplified text, Latin words and digits pass unchanged.
+        assert_eq!(fold("鲁班工坊 Luban 2024"), "鲁班工坊 Luban 2024");
+    }
+
+    #[test]
+    fn mixed_scripts_fold_only_the_chinese() {
+        assert_eq!(
+            terms("肯尼亞Luban Workshops與UNESCO"),
+            ["肯尼", "尼亚", "luban", "workshop", "与", "unesco"]
+        );
+        // Offsets still point at the Traditional characters, for highlighting.
+        assert_eq!(
+            raw("在魯班"),
+            [("在魯".into(), 0, 0, 6), ("魯班".into(), 1, 3, 9)]
+        );
+        let mut analyzer = analyzer();
+        let mut stream = analyzer.token_stream("在魯班");
+        stream.advance();
+        assert_eq!(
+            (stream.token().text.as_str(), stream.token().offset_to),
+            ("在鲁", 6)
+        );
+    }
+
+    #[test]
+    fn folding_is_idempotent_and_the_table_sorted() {
+        assert!(
+            TRADITIONAL_TO_SIMPLIFIED
+                .windows(2)
+                .all(|w| w[0].0 < w[1].0)
+        );
+        for &(t, s) in TRADITIONAL_TO_SIMPLIFIED {
+            assert_ne!(t, s);
+            assert_eq!(fold_char(s), s, "{t} → {s} folds again");
+        }
     }
 
     #[test]

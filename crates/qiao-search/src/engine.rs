@@ -6,12 +6,17 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
-use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery,
+    Query, TermQuery,
+};
+use tantivy::query_grammar::{self, Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::{Snippet, SnippetGenerator};
+use tantivy::tokenizer::TokenStream;
 use tantivy::{
-    DocId, Index, IndexReader, ReloadPolicy, Score, SegmentOrdinal, SegmentReader, TantivyDocument,
-    Term,
+    DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentOrdinal, SegmentReader,
+    TantivyDocument, Term,
 };
 
 use crate::analysis::{self, TOKENIZER};
@@ -24,6 +29,20 @@ pub const MAX_LIMIT: usize = 100;
 const SNIPPET_BYTES: usize = 240;
 const TITLE_BOOST: f32 = 3.0;
 const SUMMARY_BOOST: f32 = 1.5;
+/// The exact phrase of a long Chinese query over articles that only have most of its
+/// bigrams: high enough that phrase matches come first.
+const PHRASE_BOOST: f32 = 8.0;
+/// Runs of Chinese with this many bigrams (five characters) or more also match articles
+/// with most of the bigrams; shorter ones are one or two words, matched exactly, so that
+/// 鲁班工坊 does not find 鲁班锁 … 工坊.
+const LONG_RUN_BIGRAMS: usize = 4;
+/// Shorter words are too easily a typo away from another real word.
+const FUZZY_MIN_LETTERS: usize = 5;
+/// A word found in fewer articles than this also matches similar terms.
+const FUZZY_WHEN_FEWER: u64 = 2;
+const FUZZY_BOOST: f32 = 0.5;
+const MAX_FUZZY_TERMS: usize = 8;
+const MAX_PREFIX_TERMS: usize = 64;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
@@ -41,6 +60,12 @@ pub struct Response {
     pub total: usize,
     pub hits: Vec<Hit>,
     pub facets: Facets,
+    /// The query with misspelt words replaced by what was searched instead ("Djibouti"
+    /// for "Djibuti"), when a word matched nothing as typed.
+    pub corrected: Option<String>,
+    /// The query was longer than [`MAX_QUERY_CHARS`] and was cut at a word.
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -65,7 +90,6 @@ pub struct Facets {
 }
 
 pub struct Engine {
-    index: Index,
     reader: IndexReader,
     fields: Fields,
 }
@@ -79,25 +103,29 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(Engine {
-            index,
-            reader,
-            fields,
-        })
+        Ok(Engine { reader, fields })
     }
 
     pub fn search(&self, request: &Request) -> tantivy::Result<Response> {
-        let text = truncate_query(&request.query);
-        if analysis::terms(&text).is_empty() {
-            return Ok(Response::default());
+        let (text, truncated) = truncate_query(&request.query);
+        let text = trim_operators(&text);
+        let searcher = self.reader.searcher();
+        let mut built = Built::default();
+        if !analysis::terms(&text).is_empty() {
+            let (ast, _errors) = query_grammar::parse_query_lenient(&text);
+            let builder = Builder {
+                searcher: &searcher,
+                fields: self.fields,
+            };
+            built.query = builder.ast(ast, &mut built.corrections)?;
         }
+        let Some(user_query) = built.query else {
+            return Ok(Response {
+                truncated,
+                ..Response::default()
+            });
+        };
         let f = self.fields;
-        let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.summary, f.body]);
-        parser.set_conjunction_by_default();
-        parser.set_field_boost(f.title, TITLE_BOOST);
-        parser.set_field_boost(f.summary, SUMMARY_BOOST);
-        // Unbalanced quotes, `AND AND` and the like give a best-effort query, never an error.
-        let (user_query, _errors) = parser.parse_query_lenient(&text);
 
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user_query)];
         let filters = [
@@ -119,10 +147,10 @@ impl Engine {
         }
         let query = BooleanQuery::new(clauses);
 
-        let searcher = self.reader.searcher();
-        let limit = request.limit.unwrap_or(10).clamp(1, MAX_LIMIT);
+        // A limit of 0 asks for the count and the facets only.
+        let limit = request.limit.unwrap_or(10).min(MAX_LIMIT);
         let collectors = (
-            TopDocs::with_limit(limit).order_by_score(),
+            TopDocs::with_limit(limit.max(1)).order_by_score(),
             Count,
             (
                 FieldCounts(crate::schema::ALLIANCES),
@@ -130,7 +158,9 @@ impl Engine {
                 FieldCounts(crate::schema::YEAR),
             ),
         );
-        let (top, total, (alliances, countries, years)) = searcher.search(&query, &collectors)?;
+        let (mut top, total, (alliances, countries, years)) =
+            searcher.search(&query, &collectors)?;
+        top.truncate(limit);
 
         let body_snippets = SnippetGenerator::create(&searcher, &query, f.body).map(|mut g| {
             g.set_max_num_chars(SNIPPET_BYTES);
@@ -181,6 +211,8 @@ impl Engine {
                 countries: all(f.countries),
             });
         }
+        let corrected = (!built.corrections.is_empty() && total > 0)
+            .then(|| corrected_query(&text, &built.corrections));
         Ok(Response {
             total,
             hits,
@@ -189,20 +221,353 @@ impl Engine {
                 countries,
                 years,
             },
+            corrected,
+            truncated,
         })
     }
 }
 
+/// The query being built, and the misspelt words it replaced with similar ones.
+#[derive(Default)]
+struct Built {
+    query: Option<Box<dyn Query>>,
+    corrections: Vec<(String, String)>,
+}
+
+/// Turns the parsed query into tantivy queries over the text fields. This replaces
+/// tantivy's `QueryParser` so that each word can be looked up in the index first: a
+/// misspelt word widens to similar terms, a lone Chinese character to the bigrams that
+/// start with it, a long run of Chinese to its bigrams when the exact phrase is rare.
+struct Builder<'a> {
+    searcher: &'a Searcher,
+    fields: Fields,
+}
+
+/// `(field, boost)` of the fields a query word is looked for in.
+type FieldBoosts = Vec<(Field, Score)>;
+
+impl Builder<'_> {
+    fn all_fields(&self) -> FieldBoosts {
+        let f = self.fields;
+        vec![
+            (f.title, TITLE_BOOST),
+            (f.summary, SUMMARY_BOOST),
+            (f.body, 1.0),
+        ]
+    }
+
+    fn ast(
+        &self,
+        ast: UserInputAst,
+        corrections: &mut Vec<(String, String)>,
+    ) -> tantivy::Result<Option<Box<dyn Query>>> {
+        Ok(match ast {
+            UserInputAst::Clause(items) => {
+                let mut clauses = Vec::with_capacity(items.len());
+                for (occur, item) in items {
+                    // Words that give no terms (punctuation) drop out instead of matching
+                    // nothing; words are all required unless joined by OR.
+                    if let Some(q) = self.ast(item, corrections)? {
+                        clauses.push((occur.unwrap_or(Occur::Must), q));
+                    }
+                }
+                match clauses.len() {
+                    0 => None,
+                    1 if clauses[0].0 != Occur::MustNot => clauses.pop().map(|(_, q)| q),
+                    _ => Some(Box::new(BooleanQuery::new(clauses))),
+                }
+            }
+            UserInputAst::Boost(inner, boost) => self
+                .ast(*inner, corrections)?
+                .map(|q| Box::new(BoostQuery::new(q, boost.into_inner() as Score)) as _),
+            UserInputAst::Leaf(leaf) => match *leaf {
+                UserInputLeaf::Literal(literal) => self.literal(literal, corrections)?,
+                // Ranges, sets, `*` and regular expressions are no way to search news.
+                _ => None,
+            },
+        })
+    }
+
+    fn literal(
+        &self,
+        literal: UserInputLiteral,
+        corrections: &mut Vec<(String, String)>,
+    ) -> tantivy::Result<Option<Box<dyn Query>>> {
+        let f = self.fields;
+        let quoted = literal.delimiter != Delimiter::None;
+        // `title:luban` searches one field; any other `x:y` is just text.
+        let (fields, phrase) = match literal.field_name.as_deref() {
+            None => (self.all_fields(), literal.phrase),
+            Some("title") => (vec![(f.title, TITLE_BOOST)], literal.phrase),
+            Some("summary") => (vec![(f.summary, SUMMARY_BOOST)], literal.phrase),
+            Some("body") => (vec![(f.body, 1.0)], literal.phrase),
+            Some(name) => (self.all_fields(), format!("{name}:{}", literal.phrase)),
+        };
+        let tokens = tokens(&phrase);
+        let Some(first) = tokens.first() else {
+            return Ok(None);
+        };
+        let cjk = tokens
+            .iter()
+            .all(|(t, _)| t.chars().next().is_some_and(analysis::is_cjk));
+        if tokens.len() == 1 {
+            let word = &first.0;
+            return if quoted {
+                Ok(Some(self.term(&fields, word)))
+            } else if cjk && word.chars().count() == 1 {
+                self.character(&fields, word).map(Some)
+            } else if !cjk {
+                self.word(&fields, &phrase, word, corrections).map(Some)
+            } else {
+                Ok(Some(self.term(&fields, word)))
+            };
+        }
+        let phrase_query = |boost: Score| {
+            any_field(&fields, |field| {
+                let terms = tokens
+                    .iter()
+                    .map(|(t, at)| (at - first.1, Term::from_field_text(field, t)))
+                    .collect();
+                Box::new(PhraseQuery::new_with_offset_and_slop(terms, literal.slop))
+            })
+            .map(|q| Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>)
+        };
+        if quoted || !cjk || tokens.len() < LONG_RUN_BIGRAMS {
+            return Ok(phrase_query(1.0));
+        }
+        // A long run of Chinese: without a dictionary its words are unknown, so articles
+        // with most of its bigrams anywhere follow those with the exact phrase.
+        let mut bigrams: Vec<&str> = tokens.iter().map(|(t, _)| t.as_str()).collect();
+        bigrams.sort_unstable();
+        bigrams.dedup();
+        // About one bigram per two characters: as many as its two-character words.
+        let required = tokens.len().div_ceil(2).min(bigrams.len());
+        let most = bigrams
+            .iter()
+            .map(|t| (Occur::Should, self.term(&fields, t)))
+            .collect();
+        let most = BooleanQuery::with_minimum_required_clauses(most, required);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, Box::new(most))];
+        if let Some(exact) = phrase_query(PHRASE_BOOST) {
+            clauses.push((Occur::Should, exact));
+        }
+        Ok(Some(Box::new(BooleanQuery::new(clauses))))
+    }
+
+    /// One term, in any of `fields`.
+    fn term(&self, fields: &[(Field, Score)], text: &str) -> Box<dyn Query> {
+        any_field(fields, |field| {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::WithFreqs,
+            ))
+        })
+        .unwrap_or_else(|| Box::new(EmptyQuery))
+    }
+
+    /// A Latin word; misspelt, it also matches the terms a typo or two away.
+    fn word(
+        &self,
+        fields: &[(Field, Score)],
+        typed: &str,
+        word: &str,
+        corrections: &mut Vec<(String, String)>,
+    ) -> tantivy::Result<Box<dyn Query>> {
+        let exact = self.term(fields, word);
+        let letters = word.chars().count();
+        if letters < FUZZY_MIN_LETTERS || !word.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Ok(exact);
+        }
+        let mut found = 0;
+        for &(field, _) in fields {
+            found += self
+                .searcher
+                .doc_freq(&Term::from_field_text(field, word))?;
+        }
+        if found >= FUZZY_WHEN_FEWER {
+            return Ok(exact);
+        }
+        let distance = if letters >= 9 { 2 } else { 1 };
+        // Candidates by distance, then by how many articles use them.
+        let mut candidates: BTreeMap<String, u64> = BTreeMap::new();
+        for &(field, _) in fields {
+            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, word), distance, true);
+            let automaton = fuzzy.automaton()?;
+            for segment in self.searcher.segment_readers() {
+                let index = segment.inverted_index(field)?;
+                let mut stream = index.terms().search(&automaton).into_stream()?;
+                while stream.advance() {
+                    if let Ok(term) = std::str::from_utf8(stream.key())
+                        && term != word
+                    {
+                        *candidates.entry(term.to_owned()).or_default() +=
+                            u64::from(stream.value().doc_freq);
+                    }
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, u64, String)> = candidates
+            .into_iter()
+            .map(|(term, docs)| (edit_distance(word, &term), docs, term))
+            .collect();
+        ranked.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        ranked.truncate(MAX_FUZZY_TERMS);
+        let Some(best) = ranked.first() else {
+            return Ok(exact);
+        };
+        if found == 0 {
+            corrections.push((typed.to_owned(), best.2.clone()));
+        }
+        let mut clauses = vec![(Occur::Should, exact)];
+        for (_, _, term) in &ranked {
+            // Below any exact match of the word as typed.
+            let similar = BoostQuery::new(self.term(fields, term), FUZZY_BOOST);
+            clauses.push((Occur::Should, Box::new(similar) as Box<dyn Query>));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// A lone Chinese character: the index holds bigrams, so it matches the bigrams that
+    /// start with it (found in the sorted term dictionary in one range read) and the
+    /// character where it stood alone. Articles using it more often rank higher.
+    fn character(&self, fields: &[(Field, Score)], c: &str) -> tantivy::Result<Box<dyn Query>> {
+        let mut terms: BTreeMap<String, u64> = BTreeMap::new();
+        terms.insert(c.to_owned(), 0);
+        // 0xFF never occurs in UTF-8, so this bound ends the range after the last term
+        // that starts with the character.
+        let mut end = c.as_bytes().to_vec();
+        end.push(0xFF);
+        for &(field, _) in fields {
+            for segment in self.searcher.segment_readers() {
+                let index = segment.inverted_index(field)?;
+                let mut stream = index.terms().range().ge(c).lt(&end).into_stream()?;
+                while stream.advance() {
+                    if let Ok(term) = std::str::from_utf8(stream.key()) {
+                        *terms.entry(term.to_owned()).or_default() +=
+                            u64::from(stream.value().doc_freq);
+                    }
+                }
+            }
+        }
+        // A common character starts hundreds of bigrams; the most used ones find nearly
+        // all articles that have it, and keep the query small.
+        let mut terms: Vec<(String, u64)> = terms.into_iter().collect();
+        terms.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        terms.truncate(MAX_PREFIX_TERMS);
+        let clauses = terms
+            .iter()
+            .map(|(t, _)| (Occur::Should, self.term(fields, t)))
+            .collect();
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+}
+
+/// One query per field, weighted, of which any may match.
+fn any_field(
+    fields: &[(Field, Score)],
+    mut make: impl FnMut(Field) -> Box<dyn Query>,
+) -> Option<Box<dyn Query>> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = fields
+        .iter()
+        .map(|&(field, boost)| {
+            let q = make(field);
+            let q: Box<dyn Query> = if boost == 1.0 {
+                q
+            } else {
+                Box::new(BoostQuery::new(q, boost))
+            };
+            (Occur::Should, q)
+        })
+        .collect();
+    match clauses.len() {
+        0 => None,
+        1 => clauses.pop().map(|(_, q)| q),
+        _ => Some(Box::new(BooleanQuery::new(clauses))),
+    }
+}
+
+/// The analyzed terms of `text` with their positions.
+fn tokens(text: &str) -> Vec<(String, usize)> {
+    let mut analyzer = analysis::analyzer();
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while let Some(token) = stream.next() {
+        out.push((token.text.clone(), token.position));
+    }
+    out
+}
+
+/// Optimal string alignment distance: Levenshtein with a transposition counting as one
+/// edit, as the fuzzy automaton counts; ranks the terms the automaton found.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = d;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+/// The query with each misspelt word replaced by the term found instead, capitalised as
+/// it was typed: "Djibuti" → "Djibouti".
+fn corrected_query(text: &str, corrections: &[(String, String)]) -> String {
+    text.split_whitespace()
+        .map(
+            |word| match corrections.iter().find(|(typed, _)| typed == word) {
+                None => word.to_owned(),
+                Some((typed, term)) if typed.starts_with(|c: char| c.is_uppercase()) => {
+                    let mut chars = term.chars();
+                    chars
+                        .next()
+                        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+                }
+                Some((_, term)) => term.clone(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Drops `AND` / `OR` at either end, where they join nothing: `luban OR` is `luban`.
+fn trim_operators(query: &str) -> String {
+    let words: Vec<&str> = query.split_whitespace().collect();
+    let operator = |w: &&str| matches!(*w, "AND" | "OR");
+    let start = words
+        .iter()
+        .position(|w| !operator(w))
+        .unwrap_or(words.len());
+    let end = words
+        .iter()
+        .rposition(|w| !operator(w))
+        .map_or(start, |i| i + 1);
+    words[start..end.max(start)].join(" ")
+}
+
 /// Cuts an overlong query at the last whole word before the limit, so the cut does not
-/// leave a fragment that matches nothing (all words are required).
-fn truncate_query(query: &str) -> String {
+/// leave a fragment that matches nothing (all words are required); true if it cut.
+fn truncate_query(query: &str) -> (String, bool) {
     match query.char_indices().nth(MAX_QUERY_CHARS) {
-        None => query.to_owned(),
+        None => (query.to_owned(), false),
         Some((end, _)) => {
             let cut = &query[..end];
-            cut.rfind(char::is_whitespace)
-                .map_or(cut, |at| &cut[..at])
-                .to_owned()
+            let cut = cut.rfind(char::is_whitespace).map_or(cut, |at| &cut[..at]);
+            (cut.to_owned(), true)
         }
     }
 }
@@ -318,4 +683,61 @@ fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_at_either_end_join_nothing() {
+        assert_eq!(trim_operators("luban OR"), "luban");
+        assert_eq!(trim_operators("OR  luban AND"), "luban");
+        assert_eq!(trim_operators("luban OR kenya"), "luban OR kenya");
+        assert_eq!(trim_operators("AND OR"), "");
+        assert_eq!(
+            trim_operators("or luban"),
+            "or luban",
+            "lower case is a word"
+        );
+    }
+
+    #[test]
+    fn long_queries_are_cut_at_a_word_and_say_so() {
+        assert_eq!(truncate_query("luban kenya"), ("luban kenya".into(), false));
+        let long = "luban ".repeat(60);
+        let (cut, truncated) = truncate_query(&long);
+        assert!(truncated);
+        assert!(cut.chars().count() <= MAX_QUERY_CHARS);
+        assert!(cut.ends_with("luban"), "{cut:?}");
+        let (cut, truncated) = truncate_query(&"鲁".repeat(300));
+        assert!(truncated);
+        assert_eq!(
+            cut.chars().count(),
+            MAX_QUERY_CHARS,
+            "no space: cut at the limit"
+        );
+    }
+
+    #[test]
+    fn transpositions_count_as_one_edit() {
+        assert_eq!(edit_distance("nicaragau", "nicaragua"), 1);
+        assert_eq!(edit_distance("djibuti", "djibouti"), 1);
+        assert_eq!(edit_distance("kazakstan", "kazakhstan"), 1);
+        assert_eq!(edit_distance("workshp", "workshop"), 1);
+        assert_eq!(edit_distance("concensus", "consensus"), 1);
+        assert_eq!(edit_distance("abc", "cba"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn corrections_keep_the_typed_capitals() {
+        let corrections = [("Workshp".to_owned(), "workshop".to_owned())];
+        assert_eq!(
+            corrected_query("Luban Workshp Egypt", &corrections),
+            "Luban Workshop Egypt"
+        );
+        let corrections = [("djibuti".to_owned(), "djibouti".to_owned())];
+        assert_eq!(corrected_query("djibuti", &corrections), "djibouti");
+    }
 }

@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod directory;
 pub mod engine;
+mod fold_table;
 pub mod schema;
 pub mod writer;
 
