@@ -188,8 +188,8 @@ mod tests {
     #[test]
     fn chinese_strings_have_no_latin_letters() {
         for (key, zh, _) in STRINGS {
-            // `{n}` is a placeholder the search page fills in, not text.
-            let text = zh.replace("{n}", "");
+            // `{n}` and `{q}` are placeholders the search page fills in, not text.
+            let text = zh.replace("{n}", "").replace("{q}", "");
             assert!(
                 !text.chars().any(|c| c.is_ascii_alphabetic()),
                 "{key}: {zh}"
