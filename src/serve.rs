@@ -78,8 +78,12 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     };
     let url = format!("http://{shown_host}:{}", addr.port());
 
-    let out =
-        std::env::temp_dir().join(format!("qiao-serve-{}-{}", std::process::id(), addr.port()));
+    // A fresh folder only this user can enter, never one that already exists: another
+    // user could have planted a name in the shared temporary folder (a symbolic link to
+    // somewhere we would then write into or serve from). The build stages its output
+    // beside the out folder, so the site goes one level down, in a parent we own.
+    let private = private_folder()?;
+    let out = private.path().join("site");
     let build = BuildOptions {
         root: opts.root.clone(),
         out: Some(out.clone()),
@@ -97,36 +101,70 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     rebuild(&build, &shared, &mut cache);
 
     let watcher = watch(build, shared.clone(), cache)?;
+    let mut signals = StopSignals::listen()?;
     println!("Serving {} at {url}/ (Ctrl+C stops)", opts.root.display());
     if opts.open {
         open_browser(&format!("{url}/"));
     }
     let app = router(shared);
     let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move { signals.next().await })
         .await
         .map_err(|e| format!("the server stopped: {e}"));
     drop(watcher);
-    let _ = std::fs::remove_dir_all(&out);
+    if let Err(e) = private.close() {
+        eprintln!("error: cannot remove the preview folder: {e}");
+    }
     result
 }
 
-/// Ctrl+C, or SIGTERM from a process manager; either way the private folder is removed.
-async fn shutdown_signal() {
+/// A new directory under the system's temporary folder, created exclusively (a name that
+/// exists is never reused) with mode 0700; removed when dropped.
+fn private_folder() -> Result<tempfile::TempDir, String> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("qiao-serve-");
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
     }
-    #[cfg(not(unix))]
-    {
+    builder
+        .tempdir()
+        .map_err(|e| format!("cannot create a private folder for the preview: {e}"))
+}
+
+/// Ctrl+C, or SIGTERM from a process manager; either way the private folder is removed.
+/// Listened for from before the server says it is ready: until then such a signal would
+/// end the process at once and leave the folder behind.
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> Result<StopSignals, String> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen = |kind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
+            Ok(StopSignals {
+                interrupt: listen(SignalKind::interrupt())?,
+                terminate: listen(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
     }
 }

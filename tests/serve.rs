@@ -195,3 +195,22 @@ fn an_incremental_rebuild_equals_a_full_build() {
     let (_, html) = server.get("/en/news/kenya/");
     assert!(html.contains("Kenya renamed"));
 }
+
+#[cfg(unix)]
+#[test]
+fn the_preview_folder_is_new_private_and_removed_on_exit() {
+    use std::os::unix::fs::MetadataExt;
+    let site = site();
+    let mut server = Server::start(site.root());
+    let [private] = server.private_dirs().try_into().unwrap();
+    let meta = std::fs::symlink_metadata(&private).unwrap();
+    assert!(meta.is_dir(), "a real folder, not a link");
+    assert_eq!(meta.mode() & 0o777, 0o700, "only its owner may enter it");
+    let mine = std::fs::metadata(server.tmp.path()).unwrap().uid();
+    assert_eq!(meta.uid(), mine);
+    assert!(server.out_dir().join("index.html").is_file());
+
+    server.signal("TERM");
+    assert!(server.wait_exit(Duration::from_secs(5)).is_some());
+    assert_eq!(server.private_dirs(), Vec::<std::path::PathBuf>::new());
+}

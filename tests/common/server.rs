@@ -3,18 +3,23 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Server {
     child: Child,
     pub base: String,
+    /// The server's own temporary folder (its `TMPDIR`), so that its private folder can
+    /// be found, and checked to be gone after it stops.
+    pub tmp: tempfile::TempDir,
 }
 
 impl Server {
     pub fn start(root: &Path) -> Server {
+        let tmp = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_qiao"))
+            .env("TMPDIR", tmp.path())
             .arg("--root")
             .arg(root)
             .args(["serve", "--port", "0"])
@@ -40,21 +45,52 @@ impl Server {
         let base = rx
             .recv_timeout(Duration::from_secs(120))
             .expect("qiao serve did not start");
-        Server { child, base }
+        Server { child, base, tmp }
     }
 
-    /// The private folder the server builds into.
-    pub fn out_dir(&self) -> std::path::PathBuf {
-        let port = self.base.rsplit(':').next().unwrap();
-        std::fs::read_dir(std::env::temp_dir())
+    /// The server's private folders in its temporary folder (one while it runs).
+    pub fn private_dirs(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.tmp.path())
             .unwrap()
             .flatten()
             .map(|e| e.path())
-            .find(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                name.starts_with("qiao-serve-") && name.ends_with(&format!("-{port}"))
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("qiao-serve-")
             })
-            .expect("the server's folder")
+            .collect()
+    }
+
+    /// The folder the server builds into and serves.
+    pub fn out_dir(&self) -> PathBuf {
+        match self.private_dirs().as_slice() {
+            [one] => one.join("site"),
+            other => panic!("expected one private folder, found {other:?}"),
+        }
+    }
+
+    /// Sends a signal (`TERM`, `INT`) to the server process.
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{name} failed");
+    }
+
+    /// Waits up to `limit` for the process to exit; how long it took, if it did.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<Duration> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// Status, headers (lower-case names) and body of a GET with extra request headers.
@@ -167,12 +203,8 @@ impl Drop for Server {
                 .arg("-TERM")
                 .arg(self.child.id().to_string())
                 .status();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = self.child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
+            if self.wait_exit(Duration::from_secs(5)).is_some() {
+                return;
             }
         }
         let _ = self.child.kill();
