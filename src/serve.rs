@@ -7,31 +7,17 @@
 //! The reload script is added to HTML as it is served, so the folder on disk is exactly
 //! what `qiao build` writes.
 
-use std::convert::Infallible;
+mod http;
+
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use tokio::sync::broadcast;
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
-use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
 
 use crate::pipeline::{self, BuildError, BuildOptions};
 
-const LIVE_SCRIPT: &str = include_str!("serve/live.js");
-const EVENTS_PATH: &str = "/__qiao/events";
-const SCRIPT_PATH: &str = "/__qiao/live.js";
 /// Saves arriving closer together than this are one change (editors write in bursts).
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
@@ -106,7 +92,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     if opts.open {
         open_browser(&format!("{url}/"));
     }
-    let app = router(shared);
+    let app = http::router(shared);
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move { signals.next().await })
         .await
@@ -167,120 +153,6 @@ impl StopSignals {
         #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// The HTTP side, also used by the tests against any built folder.
-fn router(shared: Arc<Shared>) -> Router {
-    let files = ServeDir::new(&shared.out)
-        .append_index_html_on_directories(true)
-        .not_found_service(ServeFile::new(shared.out.join("404.html")));
-    Router::new()
-        .route(EVENTS_PATH, get(events))
-        .route(SCRIPT_PATH, get(live_script))
-        .fallback_service(files)
-        .layer(middleware::from_fn_with_state(shared.clone(), confine))
-        .layer(middleware::from_fn(inject_live_reload))
-        .layer(CompressionLayer::new().compress_when(compressible))
-        .with_state(shared)
-}
-
-/// Compresses whole responses only: a 206 body must be exactly the requested bytes.
-fn compressible(
-    status: StatusCode,
-    _: axum::http::Version,
-    headers: &axum::http::HeaderMap,
-    _: &axum::http::Extensions,
-) -> bool {
-    status == StatusCode::OK
-        && !headers.contains_key(header::CONTENT_RANGE)
-        && headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| !t.starts_with("image/") && t != "text/event-stream")
-}
-
-/// Refuses any path that could leave the output folder: `..` (also encoded), backslashes,
-/// NUL, and files that resolve outside the folder through a symbolic link.
-async fn confine(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    if path.starts_with("/__qiao/") {
-        return next.run(request).await;
-    }
-    let decoded = crate::urls::percent_decode(path);
-    let suspicious = decoded.contains('\\')
-        || decoded.contains('\0')
-        || Path::new(&decoded)
-            .components()
-            .any(|c| matches!(c, Component::ParentDir));
-    if suspicious {
-        return not_found(&shared.out);
-    }
-    let candidate = shared.out.join(decoded.trim_start_matches('/'));
-    if let (Ok(real), Ok(root)) = (candidate.canonicalize(), shared.out.canonicalize())
-        && !real.starts_with(&root)
-    {
-        return not_found(&shared.out);
-    }
-    next.run(request).await
-}
-
-fn not_found(out: &Path) -> Response {
-    let page = std::fs::read(out.join("404.html")).unwrap_or_else(|_| b"Not found".to_vec());
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        page,
-    )
-        .into_response()
-}
-
-/// Adds the live-reload script to every HTML page served.
-async fn inject_live_reload(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
-    if !is_html || response.headers().contains_key(header::CONTENT_RANGE) {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let mut html = String::from_utf8_lossy(&bytes).into_owned();
-    let tag = format!("<script src=\"{SCRIPT_PATH}\" defer></script>");
-    match html.rfind("</body>") {
-        Some(at) => html.insert_str(at, &tag),
-        None => html.push_str(&tag),
-    }
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.remove(header::ETAG);
-    Response::from_parts(parts, Body::from(html))
-}
-
-async fn live_script() -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/javascript; charset=utf-8"),
-        )],
-        LIVE_SCRIPT,
-    )
-}
-
-async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    let current = shared.error.lock().map(|e| e.clone()).unwrap_or(None);
-    let first = tokio_stream::iter(current.map(Notice::Error));
-    let updates = BroadcastStream::new(shared.notices.subscribe()).filter_map(Result::ok);
-    let stream = first.chain(updates).map(|notice| {
-        Ok::<_, Infallible>(match notice {
-            Notice::Reload => Event::default().event("reload").data("reload"),
-            Notice::Error(text) => Event::default().event("build-error").data(text),
-        })
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 /// Rebuilds, redoing only what changed, and tells the tabs; the output folder is only

@@ -96,7 +96,17 @@ fn nothing_outside_the_output_folder_is_served() {
     // A symbolic link inside the served folder that leads out of it.
     let out_dir = server.out_dir();
     #[cfg(unix)]
-    std::os::unix::fs::symlink(&secret, out_dir.join("leak.txt")).unwrap();
+    {
+        use std::os::unix::fs::symlink;
+        symlink(&secret, out_dir.join("leak.txt")).unwrap();
+        // Under the server's own prefix, where files used to be served unchecked.
+        std::fs::create_dir(out_dir.join("__qiao")).unwrap();
+        symlink(&secret, out_dir.join("__qiao/leak.txt")).unwrap();
+        // A folder leading out, and a folder whose index page leads out.
+        symlink(site.root(), out_dir.join("linked")).unwrap();
+        std::fs::create_dir(out_dir.join("room")).unwrap();
+        symlink(&secret, out_dir.join("room/index.html")).unwrap();
+    }
     for path in [
         "/../secret.txt",
         "/../../../../etc/passwd",
@@ -107,6 +117,11 @@ fn nothing_outside_the_output_folder_is_served() {
         "/..\\secret.txt",
         "/%5c..%5csecret.txt",
         "/leak.txt",
+        "/__qiao/leak.txt",
+        "/__qiao/%6Ceak.txt",
+        "/linked/secret.txt",
+        "/room/",
+        "/room/index.html",
     ] {
         let (status, _, body) = server.get_raw(path, &[]);
         let body = String::from_utf8_lossy(&body);
@@ -116,6 +131,78 @@ fn nothing_outside_the_output_folder_is_served() {
         );
         assert!(status == 404 || status == 400, "{path}: {status}");
     }
+}
+
+#[test]
+fn head_and_range_requests_follow_rfc_9110() {
+    let site = site();
+    let server = Server::start(site.root());
+    let length =
+        |headers: &[(String, String)]| header(headers, "content-length").map(str::to_owned);
+
+    // HEAD reports the length GET sends, the reload script included.
+    let (status, get_headers, page) = server.get_raw("/zh/news/kenya/", &[]);
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&page).contains("/__qiao/live.js"));
+    let (status, headers, body) = server.request_raw("HEAD", "/zh/news/kenya/", &[]);
+    assert_eq!(status, 200);
+    assert!(body.is_empty(), "no body in reply to HEAD");
+    assert_eq!(length(&headers), Some(page.len().to_string()));
+    assert_eq!(length(&get_headers), Some(page.len().to_string()));
+    let (_, _, css) = server.get_raw("/style.css", &[]);
+    let (_, headers, _) = server.request_raw("HEAD", "/style.css", &[]);
+    assert_eq!(length(&headers), Some(css.len().to_string()));
+
+    // A page gets the script, so a range of the file would be wrong: the whole page.
+    let (status, headers, body) = server.get_raw("/zh/news/kenya/", &[("Range", "bytes=0-99")]);
+    assert_eq!(status, 200);
+    assert_eq!(body, page);
+    assert_eq!(header(&headers, "content-range"), None);
+    assert_eq!(header(&headers, "accept-ranges"), Some("none"));
+
+    // A 404 is never partial.
+    let (status, headers, body) = server.get_raw("/no/such/", &[("Range", "bytes=0-9")]);
+    assert_eq!(status, 404);
+    assert_eq!(header(&headers, "content-range"), None);
+    assert!(String::from_utf8_lossy(&body).contains("页面未找到"));
+
+    // Another file: one satisfiable byte range is honoured, any other Range ignored.
+    let (_, manifest) = server.get("/search/manifest.json");
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let url = manifest["files"][0]["url"].as_str().unwrap();
+    let file = std::fs::read(server.out_dir().join("search").join(url)).unwrap();
+    let url = format!("/search/{url}");
+    let len = file.len();
+    assert!(len > 20, "{len}");
+    for (range, status, from, to) in [
+        ("bytes=2-9", 206, 2, 10),
+        ("Bytes=-5", 206, len - 5, len),
+        ("bytes=4-", 206, 4, len),
+        ("bytes= 1-3 , ", 206, 1, 4),
+        ("bytes=0-5,10-20", 200, 0, len),
+        ("bytes=abc", 200, 0, len),
+        ("items=0-5", 200, 0, len),
+        ("bytes=9-2", 200, 0, len),
+        ("bytes=+1-2", 200, 0, len),
+        ("bytes=", 200, 0, len),
+        ("bytes=99999999999999999999999-", 200, 0, len),
+    ] {
+        let (got, headers, body) = server.get_raw(&url, &[("Range", range)]);
+        assert_eq!(got, status, "{range}");
+        assert!(body == file[from..to], "{range}: wrong bytes");
+        let expected = (status == 206).then(|| format!("bytes {from}-{}/{len}", to - 1));
+        assert_eq!(
+            header(&headers, "content-range").map(str::to_owned),
+            expected,
+            "{range}"
+        );
+    }
+    let (status, headers, _) = server.get_raw(&url, &[("Range", "bytes=999999999-")]);
+    assert_eq!(status, 416);
+    assert_eq!(
+        header(&headers, "content-range"),
+        Some(format!("bytes */{len}").as_str())
+    );
 }
 
 #[test]

@@ -100,12 +100,23 @@ impl Server {
         path: &str,
         headers: &[(&str, &str)],
     ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        self.request_raw("GET", path, headers)
+    }
+
+    /// Like [`Server::get_raw`] with any method.
+    pub fn request_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
         let host = self.base.trim_start_matches("http://");
         let mut stream = TcpStream::connect(host).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        let mut request =
+            format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
         for (k, v) in headers {
             request.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -199,9 +210,11 @@ impl Drop for Server {
     fn drop(&mut self) {
         #[cfg(unix)]
         {
+            // Quietly: the test may have stopped the server already.
             let _ = Command::new("kill")
                 .arg("-TERM")
                 .arg(self.child.id().to_string())
+                .stderr(Stdio::null())
                 .status();
             if self.wait_exit(Duration::from_secs(5)).is_some() {
                 return;
