@@ -11,15 +11,17 @@ mod http;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::pipeline::{self, BuildError, BuildOptions};
 
 /// Saves arriving closer together than this are one change (editors write in bursts).
 const DEBOUNCE: Duration = Duration::from_millis(50);
+/// How long stopping waits for a build that is writing into the private folder.
+const WRITE_GRACE: Duration = Duration::from_millis(800);
 
 pub struct ServeOptions {
     pub root: PathBuf,
@@ -41,6 +43,11 @@ struct Shared {
     notices: broadcast::Sender<Notice>,
     /// The current build error, shown to tabs that connect while it lasts.
     error: Mutex<Option<String>>,
+    /// Becomes `true` when the server stops.
+    stopping: watch::Receiver<bool>,
+    /// Held while a build or a search index is written into the output; `true` once the
+    /// server stops, so that nothing starts writing into the folder being removed.
+    stopped: Mutex<bool>,
 }
 
 /// Serves until interrupted.
@@ -49,7 +56,10 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the server: {e}"))?;
-    runtime.block_on(serve(opts))
+    let result = runtime.block_on(serve(opts));
+    // Whatever is still running (a response past the grace period) is abandoned.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
 }
 
 async fn serve(opts: ServeOptions) -> Result<(), String> {
@@ -78,10 +88,13 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         progress: true,
     };
     let (notices, _) = broadcast::channel(16);
+    let (stop, stopping) = watch::channel(false);
     let shared = Arc::new(Shared {
         out: out.clone(),
         notices,
         error: Mutex::new(None),
+        stopping,
+        stopped: Mutex::new(false),
     });
     let mut cache = pipeline::Cache::default();
     rebuild(&build, &shared, &mut cache);
@@ -92,16 +105,34 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     if opts.open {
         open_browser(&format!("{url}/"));
     }
-    let app = http::router(shared);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { signals.next().await })
-        .await
-        .map_err(|e| format!("the server stopped: {e}"));
+    http::serve(listener, http::router(shared.clone()), &mut signals, stop).await;
     drop(watcher);
-    if let Err(e) = private.close() {
-        eprintln!("error: cannot remove the preview folder: {e}");
+    stop_writing(&shared).await;
+    private
+        .close()
+        .map_err(|e| format!("cannot remove the preview folder: {e}"))
+}
+
+/// Waits a moment for a build under way to finish writing, then keeps any other from
+/// starting, so the private folder can be removed whole.
+async fn stop_writing(shared: &Shared) {
+    let deadline = Instant::now() + WRITE_GRACE;
+    loop {
+        match shared.stopped.try_lock() {
+            Ok(mut stopped) => {
+                *stopped = true;
+                return;
+            }
+            Err(TryLockError::Poisoned(poisoned)) => {
+                *poisoned.into_inner() = true;
+                return;
+            }
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(TryLockError::WouldBlock) => return,
+        }
     }
-    result
 }
 
 /// A new directory under the system's temporary folder, created exclusively (a name that
@@ -234,6 +265,12 @@ fn watch(
     cache.defer_search = true;
     std::thread::spawn(move || {
         while let Ok(message) = rx.recv() {
+            let Ok(stopped) = shared.stopped.lock() else {
+                return;
+            };
+            if *stopped {
+                return;
+            }
             match message {
                 Message::Changed => {
                     // Index results that arrive while saves settle are for an old build.
@@ -257,6 +294,7 @@ fn watch(
                 }
                 Message::Indexed(_, Err(msg)) => eprintln!("error: {msg}"),
             }
+            drop(stopped);
         }
     });
     Ok(watcher)

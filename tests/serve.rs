@@ -301,3 +301,54 @@ fn the_preview_folder_is_new_private_and_removed_on_exit() {
     assert!(server.wait_exit(Duration::from_secs(5)).is_some());
     assert_eq!(server.private_dirs(), Vec::<std::path::PathBuf>::new());
 }
+
+#[cfg(unix)]
+#[test]
+fn signals_stop_the_server_at_once_with_live_reload_streams_open() {
+    use std::io::Read;
+    let site = site();
+    for signal in ["TERM", "INT"] {
+        let mut server = Server::start(site.root());
+        let (mut tab, _) = server.open_events();
+        let (mut other_tab, _) = server.open_events();
+        server.signal(signal);
+        let took = server
+            .wait_exit(Duration::from_secs(2))
+            .unwrap_or_else(|| panic!("still running 2 s after SIG{signal}"));
+        println!("SIG{signal}: stopped in {took:?}");
+        assert!(server.private_dirs().is_empty(), "SIG{signal}: folder left");
+        // The streams were ended, not left hanging.
+        for stream in [&mut tab, &mut other_tab] {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(2)))
+                .unwrap();
+            let mut rest = Vec::new();
+            assert!(stream.read_to_end(&mut rest).is_ok(), "SIG{signal}");
+        }
+    }
+}
+
+#[test]
+fn a_request_whose_headers_never_end_is_dropped() {
+    use std::io::{Read, Write};
+    let site = site();
+    let server = Server::start(site.root());
+    let host = server.base.trim_start_matches("http://");
+    let mut stalled = std::net::TcpStream::connect(host).unwrap();
+    stalled
+        .write_all(format!("GET / HTTP/1.1\r\nHost: {host}\r\n").as_bytes())
+        .unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let closed = stalled.read_to_end(&mut answer);
+    let took = started.elapsed();
+    assert!(closed.is_ok(), "{closed:?} after {took:?}");
+    assert!(took < Duration::from_secs(15), "closed only after {took:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(!answer.contains(" 200 "), "{answer}");
+    // Other clients were served meanwhile and still are.
+    assert_eq!(server.get("/zh/").0, 200);
+}

@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::path::{Component, Path};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -12,19 +13,71 @@ use axum::http::{HeaderValue, Method, StatusCode, header, request};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
-use super::{Notice, Shared};
+use super::{Notice, Shared, StopSignals};
 
 const LIVE_SCRIPT: &str = include_str!("live.js");
 const EVENTS_PATH: &str = "/__qiao/events";
 const SCRIPT_PATH: &str = "/__qiao/live.js";
+/// How long a client may take to send a request's headers. Without a limit a connection
+/// that never finishes its request (a stalled client, a port scanner) is kept forever.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long responses under way may take to finish once the server is told to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+/// The pause after a failed `accept` (too many open files, say), so it is not retried in
+/// a busy loop.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// Pages larger than this are answered with an error rather than read into memory.
 const MAX_PAGE: usize = 64 * 1024 * 1024;
+
+/// Serves `app` on `listener` until Ctrl+C or SIGTERM. Then it stops accepting, tells the
+/// live-reload streams to end through `stop` (a tab keeps its stream open for as long as
+/// it is open), and gives other responses [`SHUTDOWN_GRACE`] to finish; a second signal
+/// stops at once.
+pub(super) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    signals: &mut StopSignals,
+    stop: watch::Sender<bool>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let graceful = GracefulShutdown::new();
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+            () = signals.next() => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |request| app.clone().oneshot(request));
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        // A connection's errors (a client gone, a header timeout) concern only that client.
+        tokio::spawn(connection);
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {}
+        () = signals.next() => {}
+    }
+}
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -215,11 +268,21 @@ async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     let current = shared.error.lock().map(|e| e.clone()).unwrap_or(None);
     let first = tokio_stream::iter(current.map(Notice::Error));
     let updates = BroadcastStream::new(shared.notices.subscribe()).filter_map(Result::ok);
-    let stream = first.chain(updates).map(|notice| {
-        Ok::<_, Infallible>(match notice {
-            Notice::Reload => Event::default().event("reload").data("reload"),
-            Notice::Error(text) => Event::default().event("build-error").data(text),
-        })
-    });
+    // The stream ends when the server stops, which otherwise waits for the tab to close.
+    let stopped = WatchStream::new(shared.stopping.clone())
+        .filter(|stopping| *stopping)
+        .map(|_| None);
+    let stream = first
+        .chain(updates)
+        .map(Some)
+        .merge(stopped)
+        .map_while(|notice| {
+            notice.map(|notice| {
+                Ok::<_, Infallible>(match notice {
+                    Notice::Reload => Event::default().event("reload").data("reload"),
+                    Notice::Error(text) => Event::default().event("build-error").data(text),
+                })
+            })
+        });
     Sse::new(stream).keep_alive(KeepAlive::default())
 }

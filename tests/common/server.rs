@@ -154,8 +154,9 @@ impl Server {
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
-    /// Reads the server-sent events stream until `event` arrives; returns its data.
-    pub fn wait_event(&self, event: &str, trigger: impl FnOnce()) -> String {
+    /// A live-reload stream as a tab opens it, once the server has answered; with what
+    /// was read of it so far.
+    pub fn open_events(&self) -> (TcpStream, String) {
         let host = self.base.trim_start_matches("http://");
         let mut stream = TcpStream::connect(host).unwrap();
         stream
@@ -164,11 +165,24 @@ impl Server {
         stream
             .write_all(format!("GET /__qiao/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n").as_bytes())
             .unwrap();
-        // Let the subscription register before the change happens.
-        std::thread::sleep(Duration::from_millis(300));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = String::new();
+        let mut buf = [0u8; 4096];
+        while !seen.contains("\r\n\r\n") {
+            assert!(Instant::now() < deadline, "no answer on the events stream");
+            if let Ok(n) = stream.read(&mut buf) {
+                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+        assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+        (stream, seen)
+    }
+
+    /// Reads the server-sent events stream until `event` arrives; returns its data.
+    pub fn wait_event(&self, event: &str, trigger: impl FnOnce()) -> String {
+        let (mut stream, mut seen) = self.open_events();
         trigger();
         let deadline = Instant::now() + Duration::from_secs(30);
-        let mut seen = String::new();
         let mut buf = [0u8; 4096];
         while Instant::now() < deadline {
             if let Ok(n) = stream.read(&mut buf) {
