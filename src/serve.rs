@@ -11,6 +11,7 @@ mod http;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, Instant};
 
@@ -35,11 +36,20 @@ pub struct ServeOptions {
 #[derive(Clone, Debug)]
 enum Notice {
     Reload,
+    /// A new search index is in place; its number (see [`Shared::search_index`]).
+    SearchIndex(u64),
     Error(String),
 }
 
 struct Shared {
     out: PathBuf,
+    /// The search files of the index before the current one, still served (when the
+    /// output no longer has them) to pages that loaded its manifest and have not reloaded.
+    retired: PathBuf,
+    /// Counts the search indexes written by rebuilds. Each page is served with the number
+    /// current then, and a search page reloads when it learns of another one: also when
+    /// the index changed while it was loading and it missed the notice.
+    search_index: AtomicU64,
     notices: broadcast::Sender<Notice>,
     /// The current build error, shown to tabs that connect while it lasts.
     error: Mutex<Option<String>>,
@@ -91,6 +101,8 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     let (stop, stopping) = watch::channel(false);
     let shared = Arc::new(Shared {
         out: out.clone(),
+        retired: private.path().join("retired"),
+        search_index: AtomicU64::new(0),
         notices,
         error: Mutex::new(None),
         stopping,
@@ -288,8 +300,18 @@ fn watch(
                 }
                 Message::Indexed(pending, Ok(files)) => {
                     let out = build.out_dir();
-                    if let Err(e) = cache.apply_search(&out, &pending, files) {
-                        eprintln!("error: writing the search index failed: {e}");
+                    // Pages that loaded the current manifest go on fetching from it
+                    // until they reload: its files must outlive the switch.
+                    if let Err(e) = retire_search_files(&out, &shared.retired) {
+                        eprintln!("error: keeping the previous search index failed: {e}");
+                    }
+                    match cache.apply_search(&out, &pending, files) {
+                        Ok(true) => {
+                            let n = shared.search_index.fetch_add(1, Ordering::SeqCst) + 1;
+                            let _ = shared.notices.send(Notice::SearchIndex(n));
+                        }
+                        Ok(false) => {}
+                        Err(e) => eprintln!("error: writing the search index failed: {e}"),
                     }
                 }
                 Message::Indexed(_, Err(msg)) => eprintln!("error: {msg}"),
@@ -298,6 +320,31 @@ fn watch(
         }
     });
     Ok(watcher)
+}
+
+/// Keeps the search files now in `out` (all but the manifest) in `retired`, in place of
+/// those kept before: by now every open page has been told of the index that replaced
+/// them, and has reloaded. Hard links cost nothing; the index files' names hold a hash of
+/// their contents, so the output never rewrites them in place.
+fn retire_search_files(out: &Path, retired: &Path) -> std::io::Result<()> {
+    match std::fs::remove_dir_all(retired) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let from = out.join(crate::search::SEARCH_DIR);
+    let to = retired.join(crate::search::SEARCH_DIR);
+    std::fs::create_dir_all(&to)?;
+    for entry in std::fs::read_dir(&from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        // Only plain files: a link here would be served from outside the output.
+        if name == crate::search::MANIFEST || !entry.file_type()?.is_file() {
+            continue;
+        }
+        let (file, kept) = (entry.path(), to.join(&name));
+        std::fs::hard_link(&file, &kept).or_else(|_| std::fs::copy(&file, &kept).map(drop))?;
+    }
+    Ok(())
 }
 
 /// Editor swap files and the like do not trigger a rebuild.

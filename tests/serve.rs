@@ -1,11 +1,14 @@
 //! `qiao serve` as a real HTTP server on 127.0.0.1.
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 #[path = "common/server.rs"]
 mod server;
 
 use std::time::{Duration, Instant};
 
+use browser::Browser;
 use common::Site;
 use server::Server;
 
@@ -40,7 +43,9 @@ fn serves_pages_types_ranges_and_the_404_page() {
         html.contains("/__qiao/live.js"),
         "reload script injected when serving"
     );
-    assert!(header(&headers, "last-modified").is_some());
+    // The page is not the file (the script is added), so it has no date of its own.
+    assert_eq!(header(&headers, "last-modified"), None);
+    assert_eq!(header(&headers, "cache-control"), Some("no-cache"));
 
     let (status, _, _) = server.get_raw("/en/news/kenya", &[]);
     assert!(status == 200 || (300..400).contains(&status), "{status}");
@@ -85,6 +90,15 @@ fn serves_pages_types_ranges_and_the_404_page() {
     let etag = header(&headers, "etag").expect("etag").to_owned();
     let (status, _, _) = server.get_raw("/style.css", &[("If-None-Match", &etag)]);
     assert_eq!(status, 304);
+    let date = header(&headers, "last-modified")
+        .expect("last-modified")
+        .to_owned();
+    let (status, _, _) = server.get_raw("/style.css", &[("If-Modified-Since", &date)]);
+    assert_eq!(status, 304);
+    // A page is always sent anew: what is added to it changes while the file does not.
+    let (status, _, body) = server.get_raw("/zh/", &[("If-Modified-Since", &date)]);
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("/__qiao/live.js"));
 }
 
 #[test]
@@ -351,4 +365,57 @@ fn a_request_whose_headers_never_end_is_dropped() {
     assert!(!answer.contains(" 200 "), "{answer}");
     // Other clients were served meanwhile and still are.
     assert_eq!(server.get("/zh/").0, 200);
+}
+
+#[test]
+fn an_open_search_page_keeps_searching_and_finds_an_edit_once_indexed() {
+    let site = site();
+    let server = Server::start(site.root());
+    let (_, before) = server.get("/search/manifest.json");
+    let old: serde_json::Value = serde_json::from_str(&before).unwrap();
+    let b = Browser::start();
+    b.goto(&format!("{}/en/search/?q=zanzibar", server.base));
+    b.wait_for(
+        "the search for a word no article has",
+        "return document.getElementById('search-status').textContent === 'No articles match.'",
+    );
+
+    site.article(
+        "2024",
+        "kenya",
+        "en",
+        "title: Kenya\ndate: 2024-03-01\nalliances: [wvteda]\ncountries: [KE]",
+        "Technicians from Zanzibar visited the workshop.",
+    );
+    // The page reloads for the edited pages, then for the new index, and finds the word.
+    let started = Instant::now();
+    b.wait_for(
+        "the edited article among the results",
+        "return Array.from(document.querySelectorAll('#search-results a')).some(a => a.getAttribute('href') === '/en/news/kenya/')",
+    );
+    println!("found the edit after {:?}", started.elapsed());
+    assert_eq!(
+        b.eval("return document.querySelectorAll('.search-error').length"),
+        0
+    );
+    let (_, after) = server.get("/search/manifest.json");
+    assert_ne!(after, before, "a new index");
+
+    // A page still holding the previous manifest can read every file it names, whole or
+    // in ranges, although the output (exactly what a full build writes) no longer has
+    // them all.
+    let mut gone = 0;
+    for file in old["files"].as_array().unwrap() {
+        let url = file["url"].as_str().unwrap();
+        let len = file["len"].as_u64().unwrap() as usize;
+        if !server.out_dir().join("search").join(url).exists() {
+            gone += 1;
+        }
+        let (status, _, body) = server.get_raw(&format!("/search/{url}"), &[]);
+        assert_eq!((status, body.len()), (200, len), "{url}");
+        let (status, _, part) = server.get_raw(&format!("/search/{url}"), &[("Range", "bytes=1-")]);
+        assert_eq!(status, 206, "{url}");
+        assert!(part == body[1..], "{url}");
+    }
+    assert!(gone > 0, "the new index replaced some files");
 }

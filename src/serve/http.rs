@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::path::{Component, Path};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
@@ -105,10 +106,11 @@ fn compressible(
 
 /// Every path that is not one of the server's own routes is a file of the output.
 ///
-/// The file is asked for first without any `Range`: an HTML page gets the reload script,
-/// so its bytes are not the file's and a range of the file would be wrong; it is always
-/// sent whole. Any other file is asked for again with the range, if the request has one
-/// worth honouring (see [`single_range`]).
+/// The file is asked for first whole, without `Range` or conditions: an HTML page gets
+/// the reload script and the number of the current search index, so its bytes are
+/// neither the file's nor fixed by it, and it is always sent whole and anew. Any other
+/// file is asked for again as requested, with the range if there is one worth honouring
+/// (see [`single_range`]).
 async fn files(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
     if !confined(&shared.out, parts.uri.path()) {
@@ -119,23 +121,40 @@ async fn files(State(shared): State<Arc<Shared>>, request: Request) -> Response 
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .and_then(single_range);
-    let whole = serve_file(&shared, &parts, None).await;
+    let whole = serve_file(&shared, &parts, Ask::Whole).await;
     if is_html(&whole) {
-        return inject_live_reload(whole).await;
+        let index = shared.search_index.load(Ordering::SeqCst);
+        return inject_live_reload(whole, index).await;
     }
-    match range {
-        Some(range) if whole.status() == StatusCode::OK => {
-            serve_file(&shared, &parts, Some(range)).await
-        }
-        _ => whole,
+    let conditional = CONDITIONS.iter().any(|h| parts.headers.contains_key(h));
+    if whole.status() != StatusCode::OK || (range.is_none() && !conditional) {
+        return whole;
     }
+    serve_file(&shared, &parts, Ask::AsRequested(range)).await
 }
 
-/// The file for a request from the output folder, or the site's 404 page.
+const CONDITIONS: [header::HeaderName; 5] = [
+    header::IF_MATCH,
+    header::IF_NONE_MATCH,
+    header::IF_MODIFIED_SINCE,
+    header::IF_UNMODIFIED_SINCE,
+    header::IF_RANGE,
+];
+
+/// What of a request goes on to the file server.
+enum Ask {
+    /// The whole current file: no `Range`, no condition.
+    Whole,
+    /// The request's conditions, and this range if any.
+    AsRequested(Option<String>),
+}
+
+/// The file for a request, from the output folder or else from the search files kept
+/// from the previous index; the site's 404 page when neither has it.
 ///
 /// A HEAD request is answered as a GET: the reload script changes a page's length, which
 /// is only known from its body. The server never sends a body in reply to HEAD.
-async fn serve_file(shared: &Shared, parts: &request::Parts, range: Option<String>) -> Response {
+async fn serve_file(shared: &Shared, parts: &request::Parts, ask: Ask) -> Response {
     let mut request = Request::new(Body::empty());
     *request.method_mut() = if parts.method == Method::HEAD {
         Method::GET
@@ -144,14 +163,26 @@ async fn serve_file(shared: &Shared, parts: &request::Parts, range: Option<Strin
     };
     *request.uri_mut() = parts.uri.clone();
     *request.version_mut() = parts.version;
-    *request.headers_mut() = parts.headers.clone();
-    request.headers_mut().remove(header::RANGE);
-    if let Some(range) = range.and_then(|r| HeaderValue::from_str(&r).ok()) {
-        request.headers_mut().insert(header::RANGE, range);
+    let headers = request.headers_mut();
+    *headers = parts.headers.clone();
+    headers.remove(header::RANGE);
+    match ask {
+        Ask::Whole => {
+            for condition in &CONDITIONS {
+                headers.remove(condition);
+            }
+        }
+        Ask::AsRequested(range) => {
+            if let Some(range) = range.and_then(|r| HeaderValue::from_str(&r).ok()) {
+                headers.insert(header::RANGE, range);
+            }
+        }
     }
+    let retired = ServeDir::new(&shared.retired)
+        .not_found_service(ServeFile::new(shared.out.join("404.html")));
     let files = ServeDir::new(&shared.out)
         .append_index_html_on_directories(true)
-        .not_found_service(ServeFile::new(shared.out.join("404.html")));
+        .fallback(retired);
     match files.oneshot(request).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
@@ -231,20 +262,28 @@ fn not_found(out: &Path) -> Response {
         .into_response()
 }
 
-/// Adds the live-reload script to an HTML page. The page then no longer has the file's
-/// length, ETag or byte ranges.
-async fn inject_live_reload(response: Response) -> Response {
+/// Adds the live-reload script to an HTML page, with the number of the search index
+/// current as it is served. The page then no longer has the file's length, ETag, date or
+/// byte ranges, and is not to be reused from a cache unchecked (a reload that got a
+/// cached page with an old index number would reload again, forever).
+async fn inject_live_reload(response: Response, search_index: u64) -> Response {
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_PAGE).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let mut html = String::from_utf8_lossy(&bytes).into_owned();
-    let tag = format!("<script src=\"{SCRIPT_PATH}\" defer></script>");
+    let tag = format!(
+        "<script src=\"{SCRIPT_PATH}\" data-search-index=\"{search_index}\" defer></script>"
+    );
     match html.rfind("</body>") {
         Some(at) => html.insert_str(at, &tag),
         None => html.push_str(&tag),
     }
     parts.headers.remove(header::ETAG);
+    parts.headers.remove(header::LAST_MODIFIED);
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     parts
         .headers
         .insert(header::ACCEPT_RANGES, HeaderValue::from_static("none"));
@@ -265,9 +304,12 @@ async fn live_script() -> impl IntoResponse {
 }
 
 async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    let current = shared.error.lock().map(|e| e.clone()).unwrap_or(None);
-    let first = tokio_stream::iter(current.map(Notice::Error));
+    // Subscribed first, so nothing falls between what is read now and the updates.
     let updates = BroadcastStream::new(shared.notices.subscribe()).filter_map(Result::ok);
+    let current = shared.error.lock().map(|e| e.clone()).unwrap_or(None);
+    // The search index first: a search page that loaded while it changed learns of it.
+    let index = Notice::SearchIndex(shared.search_index.load(Ordering::SeqCst));
+    let first = tokio_stream::iter(std::iter::once(index).chain(current.map(Notice::Error)));
     // The stream ends when the server stops, which otherwise waits for the tab to close.
     let stopped = WatchStream::new(shared.stopping.clone())
         .filter(|stopping| *stopping)
@@ -280,6 +322,9 @@ async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
             notice.map(|notice| {
                 Ok::<_, Infallible>(match notice {
                     Notice::Reload => Event::default().event("reload").data("reload"),
+                    Notice::SearchIndex(n) => {
+                        Event::default().event("search-index").data(n.to_string())
+                    }
                     Notice::Error(text) => Event::default().event("build-error").data(text),
                 })
             })
