@@ -111,14 +111,13 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     let mut cache = pipeline::Cache::default();
     rebuild(&build, &shared, &mut cache);
 
-    let watcher = watch(build, shared.clone(), cache)?;
+    watch(build, shared.clone(), cache)?;
     let mut signals = StopSignals::listen()?;
     println!("Serving {} at {url}/ (Ctrl+C stops)", opts.root.display());
     if opts.open {
         open_browser(&format!("{url}/"));
     }
     http::serve(listener, http::router(shared.clone()), &mut signals, stop).await;
-    drop(watcher);
     stop_writing(&shared).await;
     private
         .close()
@@ -233,14 +232,18 @@ fn rebuild(build: &BuildOptions, shared: &Shared, cache: &mut pipeline::Cache) {
 }
 
 enum Message {
-    /// A watched file changed.
-    Changed,
+    /// A watched file changed; with the watched folders among the paths, which may have
+    /// been removed, created or replaced.
+    Changed(Vec<PathBuf>),
     /// The search index for a finished build has been computed.
     Indexed(
         pipeline::PendingSearch,
         Result<Vec<(String, Vec<u8>)>, String>,
     ),
 }
+
+/// The folders of a site that are watched, with everything in them.
+const WATCHED: [&str; 3] = ["content", "templates", "static"];
 
 /// Watches `site.toml`, `content/`, `templates/` and `static/`; rebuilds after a burst of
 /// changes settles. The search index, the slow part of a rebuild, is computed on its own
@@ -249,16 +252,22 @@ fn watch(
     build: BuildOptions,
     shared: Arc<Shared>,
     mut cache: pipeline::Cache,
-) -> Result<notify::RecommendedWatcher, String> {
+) -> Result<(), String> {
     use notify::{RecursiveMode, Watcher};
     let (tx, rx) = std::sync::mpsc::channel::<Message>();
     let events = tx.clone();
+    let root = build.root.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event
             && !event.kind.is_access()
             && event.paths.iter().any(|p| relevant(p))
         {
-            let _ = events.send(Message::Changed);
+            let folders = event
+                .paths
+                .into_iter()
+                .filter(|p| WATCHED.iter().any(|dir| *p == root.join(dir)))
+                .collect();
+            let _ = events.send(Message::Changed(folders));
         }
     })
     .map_err(|e| format!("cannot watch the site's files: {e}"))?;
@@ -266,7 +275,7 @@ fn watch(
     watcher
         .watch(root, RecursiveMode::NonRecursive)
         .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
-    for dir in ["content", "templates", "static"] {
+    for dir in WATCHED {
         let path = root.join(dir);
         if path.is_dir() {
             watcher
@@ -284,11 +293,18 @@ fn watch(
                 return;
             }
             match message {
-                Message::Changed => {
+                Message::Changed(mut folders) => {
                     // Index results that arrive while saves settle are for an old build.
-                    while let Ok(Message::Changed | Message::Indexed(..)) =
-                        rx.recv_timeout(DEBOUNCE)
-                    {}
+                    while let Ok(message) = rx.recv_timeout(DEBOUNCE) {
+                        if let Message::Changed(more) = message {
+                            folders.extend(more);
+                        }
+                    }
+                    // Before the build, so that what is written into a new folder from
+                    // now on is seen, and what was written before is built.
+                    for folder in &folders {
+                        rewatch(&mut watcher, folder);
+                    }
                     rebuild(&build, &shared, &mut cache);
                     if let Some(pending) = cache.take_pending_search() {
                         let done = tx.clone();
@@ -319,7 +335,21 @@ fn watch(
             drop(stopped);
         }
     });
-    Ok(watcher)
+    Ok(())
+}
+
+/// Watches a folder of the site again after it was created, removed or replaced (by a
+/// `git checkout`, a sync tool, `rm -r` and a copy): the old watch is on a folder that is
+/// gone or elsewhere, and nothing in a new one would be seen.
+fn rewatch(watcher: &mut notify::RecommendedWatcher, folder: &Path) {
+    use notify::{RecursiveMode, Watcher};
+    // Fails when the watch ended with its folder, as it should.
+    let _ = watcher.unwatch(folder);
+    if folder.is_dir()
+        && let Err(e) = watcher.watch(folder, RecursiveMode::Recursive)
+    {
+        eprintln!("error: cannot watch {}: {e}", folder.display());
+    }
 }
 
 /// Keeps the search files now in `out` (all but the manifest) in `retired`, in place of

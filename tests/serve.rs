@@ -419,3 +419,33 @@ fn an_open_search_page_keeps_searching_and_finds_an_edit_once_indexed() {
     }
     assert!(gone > 0, "the new index replaced some files");
 }
+
+#[test]
+fn edits_are_seen_after_the_content_folder_is_replaced() {
+    let site = site();
+    let server = Server::start(site.root());
+    let content = site.root().join("content");
+    let served = |text: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !server.get("/zh/news/kenya/").1.contains(text) {
+            assert!(Instant::now() < deadline, "`{text}` was not served");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let front = "title: 肯尼亚\ndate: 2024-03-01\nalliances: [wvteda]\ncountries: [KE]";
+    for (round, replace) in ["removed", "moved away"].into_iter().enumerate() {
+        match replace {
+            "removed" => std::fs::remove_dir_all(&content).unwrap(),
+            _ => std::fs::rename(&content, site.root().join("content-old")).unwrap(),
+        }
+        // Give the server a moment to see the folder gone, as when a tool replaces it.
+        std::thread::sleep(Duration::from_millis(300));
+        site.pair("2024", "kenya", "2024-03-01", "wvteda", "KE")
+            .pair("2023", "forum", "2023-06-15", "sco", "KZ");
+        served("中文标题kenya");
+        // The edit that used to go unseen: inside the new folder.
+        let body = format!("替换{replace}之后的第{round}次修改。");
+        site.article("2024", "kenya", "zh", front, &body);
+        served(&body);
+    }
+}
