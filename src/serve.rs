@@ -5,7 +5,8 @@
 //! terminal and as an overlay in the browser, while the last good build stays served.
 //!
 //! The reload script is added to HTML as it is served, so the folder on disk is exactly
-//! what `qiao build` writes.
+//! what `qiao build` writes; pages are therefore always sent whole, without the file's
+//! ETag or date.
 
 mod http;
 
