@@ -466,7 +466,8 @@ fn read_marker(dir: &Path) -> Result<Option<HashSet<PathBuf>>, String> {
     Ok(Some(files))
 }
 
-fn write_marker(dir: &Path, files: &HashSet<PathBuf>) -> Result<(), String> {
+/// Writes the marker of an output folder listing `files`.
+pub fn write_marker(dir: &Path, files: &HashSet<PathBuf>) -> Result<(), String> {
     let mut list: Vec<String> = files
         .iter()
         .map(|p| p.to_string_lossy().replace('\\', "/"))

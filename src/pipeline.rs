@@ -187,6 +187,8 @@ impl Cache {
         }
         if let Some(p) = self.produced.as_mut() {
             p.extend(new.iter().map(PathBuf::from));
+            // The folder's marker lists the index files that are there now.
+            crate::output::write_marker(out, p).map_err(std::io::Error::other)?;
         }
         self.search = Some((pending.key, files.into_iter().map(|(p, _)| p).collect()));
         Ok(true)

@@ -5,35 +5,25 @@
 //! terminal and as an overlay in the browser, while the last good build stays served.
 //!
 //! The reload script is added to HTML as it is served, so the folder on disk is exactly
-//! what `qiao build` writes.
+//! what `qiao build` writes; pages are therefore always sent whole, without the file's
+//! ETag or date.
 
-use std::convert::Infallible;
+mod http;
+
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use tokio::sync::broadcast;
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
-use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
+use tokio::sync::{broadcast, watch};
 
 use crate::pipeline::{self, BuildError, BuildOptions};
 
-const LIVE_SCRIPT: &str = include_str!("serve/live.js");
-const EVENTS_PATH: &str = "/__qiao/events";
-const SCRIPT_PATH: &str = "/__qiao/live.js";
 /// Saves arriving closer together than this are one change (editors write in bursts).
 const DEBOUNCE: Duration = Duration::from_millis(50);
+/// How long stopping waits for a build that is writing into the private folder.
+const WRITE_GRACE: Duration = Duration::from_millis(800);
 
 pub struct ServeOptions {
     pub root: PathBuf,
@@ -47,14 +37,28 @@ pub struct ServeOptions {
 #[derive(Clone, Debug)]
 enum Notice {
     Reload,
+    /// A new search index is in place; its number (see [`Shared::search_index`]).
+    SearchIndex(u64),
     Error(String),
 }
 
 struct Shared {
     out: PathBuf,
+    /// The search files of the index before the current one, still served (when the
+    /// output no longer has them) to pages that loaded its manifest and have not reloaded.
+    retired: PathBuf,
+    /// Counts the search indexes written by rebuilds. Each page is served with the number
+    /// current then, and a search page reloads when it learns of another one: also when
+    /// the index changed while it was loading and it missed the notice.
+    search_index: AtomicU64,
     notices: broadcast::Sender<Notice>,
     /// The current build error, shown to tabs that connect while it lasts.
     error: Mutex<Option<String>>,
+    /// Becomes `true` when the server stops.
+    stopping: watch::Receiver<bool>,
+    /// Held while a build or a search index is written into the output; `true` once the
+    /// server stops, so that nothing starts writing into the folder being removed.
+    stopped: Mutex<bool>,
 }
 
 /// Serves until interrupted.
@@ -63,7 +67,10 @@ pub fn run(opts: ServeOptions) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the server: {e}"))?;
-    runtime.block_on(serve(opts))
+    let result = runtime.block_on(serve(opts));
+    // Whatever is still running (a response past the grace period) is abandoned.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
 }
 
 async fn serve(opts: ServeOptions) -> Result<(), String> {
@@ -78,8 +85,12 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     };
     let url = format!("http://{shown_host}:{}", addr.port());
 
-    let out =
-        std::env::temp_dir().join(format!("qiao-serve-{}-{}", std::process::id(), addr.port()));
+    // A fresh folder only this user can enter, never one that already exists: another
+    // user could have planted a name in the shared temporary folder (a symbolic link to
+    // somewhere we would then write into or serve from). The build stages its output
+    // beside the out folder, so the site goes one level down, in a parent we own.
+    let private = private_folder()?;
+    let out = private.path().join("site");
     let build = BuildOptions {
         root: opts.root.clone(),
         out: Some(out.clone()),
@@ -89,161 +100,103 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         force: false,
     };
     let (notices, _) = broadcast::channel(16);
+    let (stop, stopping) = watch::channel(false);
     let shared = Arc::new(Shared {
         out: out.clone(),
+        retired: private.path().join("retired"),
+        search_index: AtomicU64::new(0),
         notices,
         error: Mutex::new(None),
+        stopping,
+        stopped: Mutex::new(false),
     });
     let mut cache = pipeline::Cache::default();
     rebuild(&build, &shared, &mut cache);
 
-    let watcher = watch(build, shared.clone(), cache)?;
+    watch(build, shared.clone(), cache)?;
+    let mut signals = StopSignals::listen()?;
     println!("Serving {} at {url}/ (Ctrl+C stops)", opts.root.display());
     if opts.open {
         open_browser(&format!("{url}/"));
     }
-    let app = router(shared);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("the server stopped: {e}"));
-    drop(watcher);
-    let _ = std::fs::remove_dir_all(&out);
-    result
+    http::serve(listener, http::router(shared.clone()), &mut signals, stop).await;
+    stop_writing(&shared).await;
+    private
+        .close()
+        .map_err(|e| format!("cannot remove the preview folder: {e}"))
+}
+
+/// Waits a moment for a build under way to finish writing, then keeps any other from
+/// starting, so the private folder can be removed whole.
+async fn stop_writing(shared: &Shared) {
+    let deadline = Instant::now() + WRITE_GRACE;
+    loop {
+        match shared.stopped.try_lock() {
+            Ok(mut stopped) => {
+                *stopped = true;
+                return;
+            }
+            Err(TryLockError::Poisoned(poisoned)) => {
+                *poisoned.into_inner() = true;
+                return;
+            }
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(TryLockError::WouldBlock) => return,
+        }
+    }
+}
+
+/// A new directory under the system's temporary folder, created exclusively (a name that
+/// exists is never reused) with mode 0700; removed when dropped.
+fn private_folder() -> Result<tempfile::TempDir, String> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("qiao-serve-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder
+        .tempdir()
+        .map_err(|e| format!("cannot create a private folder for the preview: {e}"))
 }
 
 /// Ctrl+C, or SIGTERM from a process manager; either way the private folder is removed.
-async fn shutdown_signal() {
+/// Listened for from before the server says it is ready: until then such a signal would
+/// end the process at once and leave the folder behind.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> Result<StopSignals, String> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen = |kind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
+            Ok(StopSignals {
+                interrupt: listen(SignalKind::interrupt())?,
+                terminate: listen(SignalKind::terminate())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
     }
-}
-
-/// The HTTP side, also used by the tests against any built folder.
-fn router(shared: Arc<Shared>) -> Router {
-    let files = ServeDir::new(&shared.out)
-        .append_index_html_on_directories(true)
-        .not_found_service(ServeFile::new(shared.out.join("404.html")));
-    Router::new()
-        .route(EVENTS_PATH, get(events))
-        .route(SCRIPT_PATH, get(live_script))
-        .fallback_service(files)
-        .layer(middleware::from_fn_with_state(shared.clone(), confine))
-        .layer(middleware::from_fn(inject_live_reload))
-        .layer(CompressionLayer::new().compress_when(compressible))
-        .with_state(shared)
-}
-
-/// Compresses whole responses only: a 206 body must be exactly the requested bytes.
-fn compressible(
-    status: StatusCode,
-    _: axum::http::Version,
-    headers: &axum::http::HeaderMap,
-    _: &axum::http::Extensions,
-) -> bool {
-    status == StatusCode::OK
-        && !headers.contains_key(header::CONTENT_RANGE)
-        && headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| !t.starts_with("image/") && t != "text/event-stream")
-}
-
-/// Refuses any path that could leave the output folder: `..` (also encoded), backslashes,
-/// NUL, and files that resolve outside the folder through a symbolic link.
-async fn confine(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    if path.starts_with("/__qiao/") {
-        return next.run(request).await;
-    }
-    let decoded = crate::urls::percent_decode(path);
-    let suspicious = decoded.contains('\\')
-        || decoded.contains('\0')
-        || Path::new(&decoded)
-            .components()
-            .any(|c| matches!(c, Component::ParentDir));
-    if suspicious {
-        return not_found(&shared.out);
-    }
-    let candidate = shared.out.join(decoded.trim_start_matches('/'));
-    if let (Ok(real), Ok(root)) = (candidate.canonicalize(), shared.out.canonicalize())
-        && !real.starts_with(&root)
-    {
-        return not_found(&shared.out);
-    }
-    next.run(request).await
-}
-
-fn not_found(out: &Path) -> Response {
-    let page = std::fs::read(out.join("404.html")).unwrap_or_else(|_| b"Not found".to_vec());
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        page,
-    )
-        .into_response()
-}
-
-/// Adds the live-reload script to every HTML page served.
-async fn inject_live_reload(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html"));
-    if !is_html || response.headers().contains_key(header::CONTENT_RANGE) {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let mut html = String::from_utf8_lossy(&bytes).into_owned();
-    let tag = format!("<script src=\"{SCRIPT_PATH}\" defer></script>");
-    match html.rfind("</body>") {
-        Some(at) => html.insert_str(at, &tag),
-        None => html.push_str(&tag),
-    }
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.remove(header::ETAG);
-    Response::from_parts(parts, Body::from(html))
-}
-
-async fn live_script() -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/javascript; charset=utf-8"),
-        )],
-        LIVE_SCRIPT,
-    )
-}
-
-async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    let current = shared.error.lock().map(|e| e.clone()).unwrap_or(None);
-    let first = tokio_stream::iter(current.map(Notice::Error));
-    let updates = BroadcastStream::new(shared.notices.subscribe()).filter_map(Result::ok);
-    let stream = first.chain(updates).map(|notice| {
-        Ok::<_, Infallible>(match notice {
-            Notice::Reload => Event::default().event("reload").data("reload"),
-            Notice::Error(text) => Event::default().event("build-error").data(text),
-        })
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 /// Rebuilds, redoing only what changed, and tells the tabs; the output folder is only
@@ -281,14 +234,18 @@ fn rebuild(build: &BuildOptions, shared: &Shared, cache: &mut pipeline::Cache) {
 }
 
 enum Message {
-    /// A watched file changed.
-    Changed,
+    /// A watched file changed; with the watched folders among the paths, which may have
+    /// been removed, created or replaced.
+    Changed(Vec<PathBuf>),
     /// The search index for a finished build has been computed.
     Indexed(
         pipeline::PendingSearch,
         Result<Vec<(String, Vec<u8>)>, String>,
     ),
 }
+
+/// The folders of a site that are watched, with everything in them.
+const WATCHED: [&str; 3] = ["content", "templates", "static"];
 
 /// Watches `site.toml`, `content/`, `templates/` and `static/`; rebuilds after a burst of
 /// changes settles. The search index, the slow part of a rebuild, is computed on its own
@@ -297,16 +254,22 @@ fn watch(
     build: BuildOptions,
     shared: Arc<Shared>,
     mut cache: pipeline::Cache,
-) -> Result<notify::RecommendedWatcher, String> {
+) -> Result<(), String> {
     use notify::{RecursiveMode, Watcher};
     let (tx, rx) = std::sync::mpsc::channel::<Message>();
     let events = tx.clone();
+    let root = build.root.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event
             && !event.kind.is_access()
             && event.paths.iter().any(|p| relevant(p))
         {
-            let _ = events.send(Message::Changed);
+            let folders = event
+                .paths
+                .into_iter()
+                .filter(|p| WATCHED.iter().any(|dir| *p == root.join(dir)))
+                .collect();
+            let _ = events.send(Message::Changed(folders));
         }
     })
     .map_err(|e| format!("cannot watch the site's files: {e}"))?;
@@ -314,7 +277,7 @@ fn watch(
     watcher
         .watch(root, RecursiveMode::NonRecursive)
         .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
-    for dir in ["content", "templates", "static"] {
+    for dir in WATCHED {
         let path = root.join(dir);
         if path.is_dir() {
             watcher
@@ -325,12 +288,25 @@ fn watch(
     cache.defer_search = true;
     std::thread::spawn(move || {
         while let Ok(message) = rx.recv() {
+            let Ok(stopped) = shared.stopped.lock() else {
+                return;
+            };
+            if *stopped {
+                return;
+            }
             match message {
-                Message::Changed => {
+                Message::Changed(mut folders) => {
                     // Index results that arrive while saves settle are for an old build.
-                    while let Ok(Message::Changed | Message::Indexed(..)) =
-                        rx.recv_timeout(DEBOUNCE)
-                    {}
+                    while let Ok(message) = rx.recv_timeout(DEBOUNCE) {
+                        if let Message::Changed(more) = message {
+                            folders.extend(more);
+                        }
+                    }
+                    // Before the build, so that what is written into a new folder from
+                    // now on is seen, and what was written before is built.
+                    for folder in &folders {
+                        rewatch(&mut watcher, folder);
+                    }
                     rebuild(&build, &shared, &mut cache);
                     if let Some(pending) = cache.take_pending_search() {
                         let done = tx.clone();
@@ -342,15 +318,65 @@ fn watch(
                 }
                 Message::Indexed(pending, Ok(files)) => {
                     let out = build.out_dir();
-                    if let Err(e) = cache.apply_search(&out, &pending, files) {
-                        eprintln!("error: writing the search index failed: {e}");
+                    // Pages that loaded the current manifest go on fetching from it
+                    // until they reload: its files must outlive the switch.
+                    if let Err(e) = retire_search_files(&out, &shared.retired) {
+                        eprintln!("error: keeping the previous search index failed: {e}");
+                    }
+                    match cache.apply_search(&out, &pending, files) {
+                        Ok(true) => {
+                            let n = shared.search_index.fetch_add(1, Ordering::SeqCst) + 1;
+                            let _ = shared.notices.send(Notice::SearchIndex(n));
+                        }
+                        Ok(false) => {}
+                        Err(e) => eprintln!("error: writing the search index failed: {e}"),
                     }
                 }
                 Message::Indexed(_, Err(msg)) => eprintln!("error: {msg}"),
             }
+            drop(stopped);
         }
     });
-    Ok(watcher)
+    Ok(())
+}
+
+/// Watches a folder of the site again after it was created, removed or replaced (by a
+/// `git checkout`, a sync tool, `rm -r` and a copy): the old watch is on a folder that is
+/// gone or elsewhere, and nothing in a new one would be seen.
+fn rewatch(watcher: &mut notify::RecommendedWatcher, folder: &Path) {
+    use notify::{RecursiveMode, Watcher};
+    // Fails when the watch ended with its folder, as it should.
+    let _ = watcher.unwatch(folder);
+    if folder.is_dir()
+        && let Err(e) = watcher.watch(folder, RecursiveMode::Recursive)
+    {
+        eprintln!("error: cannot watch {}: {e}", folder.display());
+    }
+}
+
+/// Keeps the search files now in `out` (all but the manifest) in `retired`, in place of
+/// those kept before: by now every open page has been told of the index that replaced
+/// them, and has reloaded. Hard links cost nothing; the index files' names hold a hash of
+/// their contents, so the output never rewrites them in place.
+fn retire_search_files(out: &Path, retired: &Path) -> std::io::Result<()> {
+    match std::fs::remove_dir_all(retired) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let from = out.join(crate::search::SEARCH_DIR);
+    let to = retired.join(crate::search::SEARCH_DIR);
+    std::fs::create_dir_all(&to)?;
+    for entry in std::fs::read_dir(&from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        // Only plain files: a link here would be served from outside the output.
+        if name == crate::search::MANIFEST || !entry.file_type()?.is_file() {
+            continue;
+        }
+        let (file, kept) = (entry.path(), to.join(&name));
+        std::fs::hard_link(&file, &kept).or_else(|_| std::fs::copy(&file, &kept).map(drop))?;
+    }
+    Ok(())
 }
 
 /// Editor swap files and the like do not trigger a rebuild.

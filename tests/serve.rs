@@ -1,11 +1,14 @@
 //! `qiao serve` as a real HTTP server on 127.0.0.1.
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 #[path = "common/server.rs"]
 mod server;
 
 use std::time::{Duration, Instant};
 
+use browser::Browser;
 use common::Site;
 use server::Server;
 
@@ -40,7 +43,9 @@ fn serves_pages_types_ranges_and_the_404_page() {
         html.contains("/__qiao/live.js"),
         "reload script injected when serving"
     );
-    assert!(header(&headers, "last-modified").is_some());
+    // The page is not the file (the script is added), so it has no date of its own.
+    assert_eq!(header(&headers, "last-modified"), None);
+    assert_eq!(header(&headers, "cache-control"), Some("no-cache"));
 
     let (status, _, _) = server.get_raw("/en/news/kenya", &[]);
     assert!(status == 200 || (300..400).contains(&status), "{status}");
@@ -85,6 +90,15 @@ fn serves_pages_types_ranges_and_the_404_page() {
     let etag = header(&headers, "etag").expect("etag").to_owned();
     let (status, _, _) = server.get_raw("/style.css", &[("If-None-Match", &etag)]);
     assert_eq!(status, 304);
+    let date = header(&headers, "last-modified")
+        .expect("last-modified")
+        .to_owned();
+    let (status, _, _) = server.get_raw("/style.css", &[("If-Modified-Since", &date)]);
+    assert_eq!(status, 304);
+    // A page is always sent anew: what is added to it changes while the file does not.
+    let (status, _, body) = server.get_raw("/zh/", &[("If-Modified-Since", &date)]);
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("/__qiao/live.js"));
 }
 
 #[test]
@@ -96,7 +110,17 @@ fn nothing_outside_the_output_folder_is_served() {
     // A symbolic link inside the served folder that leads out of it.
     let out_dir = server.out_dir();
     #[cfg(unix)]
-    std::os::unix::fs::symlink(&secret, out_dir.join("leak.txt")).unwrap();
+    {
+        use std::os::unix::fs::symlink;
+        symlink(&secret, out_dir.join("leak.txt")).unwrap();
+        // Under the server's own prefix, where files used to be served unchecked.
+        std::fs::create_dir(out_dir.join("__qiao")).unwrap();
+        symlink(&secret, out_dir.join("__qiao/leak.txt")).unwrap();
+        // A folder leading out, and a folder whose index page leads out.
+        symlink(site.root(), out_dir.join("linked")).unwrap();
+        std::fs::create_dir(out_dir.join("room")).unwrap();
+        symlink(&secret, out_dir.join("room/index.html")).unwrap();
+    }
     for path in [
         "/../secret.txt",
         "/../../../../etc/passwd",
@@ -107,6 +131,11 @@ fn nothing_outside_the_output_folder_is_served() {
         "/..\\secret.txt",
         "/%5c..%5csecret.txt",
         "/leak.txt",
+        "/__qiao/leak.txt",
+        "/__qiao/%6Ceak.txt",
+        "/linked/secret.txt",
+        "/room/",
+        "/room/index.html",
     ] {
         let (status, _, body) = server.get_raw(path, &[]);
         let body = String::from_utf8_lossy(&body);
@@ -116,6 +145,78 @@ fn nothing_outside_the_output_folder_is_served() {
         );
         assert!(status == 404 || status == 400, "{path}: {status}");
     }
+}
+
+#[test]
+fn head_and_range_requests_follow_rfc_9110() {
+    let site = site();
+    let server = Server::start(site.root());
+    let length =
+        |headers: &[(String, String)]| header(headers, "content-length").map(str::to_owned);
+
+    // HEAD reports the length GET sends, the reload script included.
+    let (status, get_headers, page) = server.get_raw("/zh/news/kenya/", &[]);
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&page).contains("/__qiao/live.js"));
+    let (status, headers, body) = server.request_raw("HEAD", "/zh/news/kenya/", &[]);
+    assert_eq!(status, 200);
+    assert!(body.is_empty(), "no body in reply to HEAD");
+    assert_eq!(length(&headers), Some(page.len().to_string()));
+    assert_eq!(length(&get_headers), Some(page.len().to_string()));
+    let (_, _, css) = server.get_raw("/style.css", &[]);
+    let (_, headers, _) = server.request_raw("HEAD", "/style.css", &[]);
+    assert_eq!(length(&headers), Some(css.len().to_string()));
+
+    // A page gets the script, so a range of the file would be wrong: the whole page.
+    let (status, headers, body) = server.get_raw("/zh/news/kenya/", &[("Range", "bytes=0-99")]);
+    assert_eq!(status, 200);
+    assert_eq!(body, page);
+    assert_eq!(header(&headers, "content-range"), None);
+    assert_eq!(header(&headers, "accept-ranges"), Some("none"));
+
+    // A 404 is never partial.
+    let (status, headers, body) = server.get_raw("/no/such/", &[("Range", "bytes=0-9")]);
+    assert_eq!(status, 404);
+    assert_eq!(header(&headers, "content-range"), None);
+    assert!(String::from_utf8_lossy(&body).contains("页面未找到"));
+
+    // Another file: one satisfiable byte range is honoured, any other Range ignored.
+    let (_, manifest) = server.get("/search/manifest.json");
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let url = manifest["files"][0]["url"].as_str().unwrap();
+    let file = std::fs::read(server.out_dir().join("search").join(url)).unwrap();
+    let url = format!("/search/{url}");
+    let len = file.len();
+    assert!(len > 20, "{len}");
+    for (range, status, from, to) in [
+        ("bytes=2-9", 206, 2, 10),
+        ("Bytes=-5", 206, len - 5, len),
+        ("bytes=4-", 206, 4, len),
+        ("bytes= 1-3 , ", 206, 1, 4),
+        ("bytes=0-5,10-20", 200, 0, len),
+        ("bytes=abc", 200, 0, len),
+        ("items=0-5", 200, 0, len),
+        ("bytes=9-2", 200, 0, len),
+        ("bytes=+1-2", 200, 0, len),
+        ("bytes=", 200, 0, len),
+        ("bytes=99999999999999999999999-", 200, 0, len),
+    ] {
+        let (got, headers, body) = server.get_raw(&url, &[("Range", range)]);
+        assert_eq!(got, status, "{range}");
+        assert!(body == file[from..to], "{range}: wrong bytes");
+        let expected = (status == 206).then(|| format!("bytes {from}-{}/{len}", to - 1));
+        assert_eq!(
+            header(&headers, "content-range").map(str::to_owned),
+            expected,
+            "{range}"
+        );
+    }
+    let (status, headers, _) = server.get_raw(&url, &[("Range", "bytes=999999999-")]);
+    assert_eq!(status, 416);
+    assert_eq!(
+        header(&headers, "content-range"),
+        Some(format!("bytes */{len}").as_str())
+    );
 }
 
 #[test]
@@ -194,4 +295,157 @@ fn an_incremental_rebuild_equals_a_full_build() {
     common::assert_same_tree(&server.out_dir(), &full, "served vs full build");
     let (_, html) = server.get("/en/news/kenya/");
     assert!(html.contains("Kenya renamed"));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_preview_folder_is_new_private_and_removed_on_exit() {
+    use std::os::unix::fs::MetadataExt;
+    let site = site();
+    let mut server = Server::start(site.root());
+    let [private] = server.private_dirs().try_into().unwrap();
+    let meta = std::fs::symlink_metadata(&private).unwrap();
+    assert!(meta.is_dir(), "a real folder, not a link");
+    assert_eq!(meta.mode() & 0o777, 0o700, "only its owner may enter it");
+    let mine = std::fs::metadata(server.tmp.path()).unwrap().uid();
+    assert_eq!(meta.uid(), mine);
+    assert!(server.out_dir().join("index.html").is_file());
+
+    server.signal("TERM");
+    assert!(server.wait_exit(Duration::from_secs(5)).is_some());
+    assert_eq!(server.private_dirs(), Vec::<std::path::PathBuf>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn signals_stop_the_server_at_once_with_live_reload_streams_open() {
+    use std::io::Read;
+    let site = site();
+    for signal in ["TERM", "INT"] {
+        let mut server = Server::start(site.root());
+        let (mut tab, _) = server.open_events();
+        let (mut other_tab, _) = server.open_events();
+        server.signal(signal);
+        let took = server
+            .wait_exit(Duration::from_secs(2))
+            .unwrap_or_else(|| panic!("still running 2 s after SIG{signal}"));
+        println!("SIG{signal}: stopped in {took:?}");
+        assert!(server.private_dirs().is_empty(), "SIG{signal}: folder left");
+        // The streams were ended, not left hanging.
+        for stream in [&mut tab, &mut other_tab] {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(2)))
+                .unwrap();
+            let mut rest = Vec::new();
+            assert!(stream.read_to_end(&mut rest).is_ok(), "SIG{signal}");
+        }
+    }
+}
+
+#[test]
+fn a_request_whose_headers_never_end_is_dropped() {
+    use std::io::{Read, Write};
+    let site = site();
+    let server = Server::start(site.root());
+    let host = server.base.trim_start_matches("http://");
+    let mut stalled = std::net::TcpStream::connect(host).unwrap();
+    stalled
+        .write_all(format!("GET / HTTP/1.1\r\nHost: {host}\r\n").as_bytes())
+        .unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let closed = stalled.read_to_end(&mut answer);
+    let took = started.elapsed();
+    assert!(closed.is_ok(), "{closed:?} after {took:?}");
+    assert!(took < Duration::from_secs(15), "closed only after {took:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(!answer.contains(" 200 "), "{answer}");
+    // Other clients were served meanwhile and still are.
+    assert_eq!(server.get("/zh/").0, 200);
+}
+
+#[test]
+fn an_open_search_page_keeps_searching_and_finds_an_edit_once_indexed() {
+    let site = site();
+    let server = Server::start(site.root());
+    let (_, before) = server.get("/search/manifest.json");
+    let old: serde_json::Value = serde_json::from_str(&before).unwrap();
+    let b = Browser::start();
+    b.goto(&format!("{}/en/search/?q=zanzibar", server.base));
+    b.wait_for(
+        "the search for a word no article has",
+        "return document.getElementById('search-status').textContent === 'No articles match.'",
+    );
+
+    site.article(
+        "2024",
+        "kenya",
+        "en",
+        "title: Kenya\ndate: 2024-03-01\nalliances: [wvteda]\ncountries: [KE]",
+        "Technicians from Zanzibar visited the workshop.",
+    );
+    // The page reloads for the edited pages, then for the new index, and finds the word.
+    let started = Instant::now();
+    b.wait_for(
+        "the edited article among the results",
+        "return Array.from(document.querySelectorAll('#search-results a')).some(a => a.getAttribute('href') === '/en/news/kenya/')",
+    );
+    println!("found the edit after {:?}", started.elapsed());
+    assert_eq!(
+        b.eval("return document.querySelectorAll('.search-error').length"),
+        0
+    );
+    let (_, after) = server.get("/search/manifest.json");
+    assert_ne!(after, before, "a new index");
+
+    // A page still holding the previous manifest can read every file it names, whole or
+    // in ranges, although the output (exactly what a full build writes) no longer has
+    // them all.
+    let mut gone = 0;
+    for file in old["files"].as_array().unwrap() {
+        let url = file["url"].as_str().unwrap();
+        let len = file["len"].as_u64().unwrap() as usize;
+        if !server.out_dir().join("search").join(url).exists() {
+            gone += 1;
+        }
+        let (status, _, body) = server.get_raw(&format!("/search/{url}"), &[]);
+        assert_eq!((status, body.len()), (200, len), "{url}");
+        let (status, _, part) = server.get_raw(&format!("/search/{url}"), &[("Range", "bytes=1-")]);
+        assert_eq!(status, 206, "{url}");
+        assert!(part == body[1..], "{url}");
+    }
+    assert!(gone > 0, "the new index replaced some files");
+}
+
+#[test]
+fn edits_are_seen_after_the_content_folder_is_replaced() {
+    let site = site();
+    let server = Server::start(site.root());
+    let content = site.root().join("content");
+    let served = |text: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !server.get("/zh/news/kenya/").1.contains(text) {
+            assert!(Instant::now() < deadline, "`{text}` was not served");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let front = "title: 肯尼亚\ndate: 2024-03-01\nalliances: [wvteda]\ncountries: [KE]";
+    for (round, replace) in ["removed", "moved away"].into_iter().enumerate() {
+        match replace {
+            "removed" => std::fs::remove_dir_all(&content).unwrap(),
+            _ => std::fs::rename(&content, site.root().join("content-old")).unwrap(),
+        }
+        // Give the server a moment to see the folder gone, as when a tool replaces it.
+        std::thread::sleep(Duration::from_millis(300));
+        site.pair("2024", "kenya", "2024-03-01", "wvteda", "KE")
+            .pair("2023", "forum", "2023-06-15", "sco", "KZ");
+        served("中文标题kenya");
+        // The edit that used to go unseen: inside the new folder.
+        let body = format!("替换{replace}之后的第{round}次修改。");
+        site.article("2024", "kenya", "zh", front, &body);
+        served(&body);
+    }
 }

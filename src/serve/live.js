@@ -1,7 +1,10 @@
 // Added by `qiao serve` only: reloads the page after a rebuild, and shows build errors
-// over the page while the last good version stays visible.
+// over the page while the last good version stays visible. The search index is written
+// after the pages, so a search page also reloads once the index it uses is replaced.
 (function () {
   "use strict";
+  var script = document.currentScript;
+  var searchIndex = script && script.getAttribute("data-search-index");
   var overlay = null;
   function show(text) {
     if (!overlay) {
@@ -16,4 +19,7 @@
   var events = new EventSource("/__qiao/events");
   events.addEventListener("reload", function () { location.reload(); });
   events.addEventListener("build-error", function (e) { show(e.data); });
+  events.addEventListener("search-index", function (e) {
+    if (e.data !== searchIndex && document.getElementById("search-config")) location.reload();
+  });
 })();

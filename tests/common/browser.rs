@@ -83,17 +83,22 @@ impl Browser {
     }
 
     fn post(&self, path: &str, body: Value) -> Value {
+        self.try_post(path, body)
+            .unwrap_or_else(|e| panic!("WebDriver {path}: {e}"))
+    }
+
+    fn try_post(&self, path: &str, body: Value) -> Result<Value, String> {
         let mut response = ureq::post(&format!("{}{path}", self.base))
             .config()
             .http_status_as_error(false)
             .build()
             .send_json(body)
-            .unwrap_or_else(|e| panic!("WebDriver {path}: {e}"));
-        let value: Value = response.body_mut().read_json().unwrap();
+            .map_err(|e| e.to_string())?;
+        let value: Value = response.body_mut().read_json().map_err(|e| e.to_string())?;
         if let Some(err) = value["value"].get("error") {
-            panic!("WebDriver {path}: {err} {}", value["value"]["message"]);
+            return Err(format!("{err} {}", value["value"]["message"]));
         }
-        value["value"].clone()
+        Ok(value["value"].clone())
     }
 
     fn session_path(&self, rest: &str) -> String {
@@ -120,11 +125,17 @@ impl Browser {
         )
     }
 
-    /// Waits until `script` returns something truthy, and returns it.
+    /// Waits until `script` returns something truthy, and returns it. A script that
+    /// fails is tried again: the page may be reloading meanwhile.
     pub fn wait_for(&self, what: &str, script: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let v = self.eval(script);
+            let v = self
+                .try_post(
+                    &self.session_path("/execute/sync"),
+                    json!({ "script": script, "args": [] }),
+                )
+                .unwrap_or(Value::Null);
             let truthy = match &v {
                 Value::Null | Value::Bool(false) => false,
                 Value::String(s) => !s.is_empty(),

@@ -3,18 +3,23 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Server {
     child: Child,
     pub base: String,
+    /// The server's own temporary folder (its `TMPDIR`), so that its private folder can
+    /// be found, and checked to be gone after it stops.
+    pub tmp: tempfile::TempDir,
 }
 
 impl Server {
     pub fn start(root: &Path) -> Server {
+        let tmp = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_qiao"))
+            .env("TMPDIR", tmp.path())
             .arg("--root")
             .arg(root)
             .args(["serve", "--port", "0"])
@@ -40,21 +45,52 @@ impl Server {
         let base = rx
             .recv_timeout(Duration::from_secs(120))
             .expect("qiao serve did not start");
-        Server { child, base }
+        Server { child, base, tmp }
     }
 
-    /// The private folder the server builds into.
-    pub fn out_dir(&self) -> std::path::PathBuf {
-        let port = self.base.rsplit(':').next().unwrap();
-        std::fs::read_dir(std::env::temp_dir())
+    /// The server's private folders in its temporary folder (one while it runs).
+    pub fn private_dirs(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.tmp.path())
             .unwrap()
             .flatten()
             .map(|e| e.path())
-            .find(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                name.starts_with("qiao-serve-") && name.ends_with(&format!("-{port}"))
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("qiao-serve-")
             })
-            .expect("the server's folder")
+            .collect()
+    }
+
+    /// The folder the server builds into and serves.
+    pub fn out_dir(&self) -> PathBuf {
+        match self.private_dirs().as_slice() {
+            [one] => one.join("site"),
+            other => panic!("expected one private folder, found {other:?}"),
+        }
+    }
+
+    /// Sends a signal (`TERM`, `INT`) to the server process.
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{name} failed");
+    }
+
+    /// Waits up to `limit` for the process to exit; how long it took, if it did.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<Duration> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// Status, headers (lower-case names) and body of a GET with extra request headers.
@@ -64,12 +100,23 @@ impl Server {
         path: &str,
         headers: &[(&str, &str)],
     ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        self.request_raw("GET", path, headers)
+    }
+
+    /// Like [`Server::get_raw`] with any method.
+    pub fn request_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
         let host = self.base.trim_start_matches("http://");
         let mut stream = TcpStream::connect(host).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        let mut request =
+            format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
         for (k, v) in headers {
             request.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -107,8 +154,9 @@ impl Server {
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
-    /// Reads the server-sent events stream until `event` arrives; returns its data.
-    pub fn wait_event(&self, event: &str, trigger: impl FnOnce()) -> String {
+    /// A live-reload stream as a tab opens it, once the server has answered; with what
+    /// was read of it so far.
+    pub fn open_events(&self) -> (TcpStream, String) {
         let host = self.base.trim_start_matches("http://");
         let mut stream = TcpStream::connect(host).unwrap();
         stream
@@ -117,11 +165,24 @@ impl Server {
         stream
             .write_all(format!("GET /__qiao/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n").as_bytes())
             .unwrap();
-        // Let the subscription register before the change happens.
-        std::thread::sleep(Duration::from_millis(300));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = String::new();
+        let mut buf = [0u8; 4096];
+        while !seen.contains("\r\n\r\n") {
+            assert!(Instant::now() < deadline, "no answer on the events stream");
+            if let Ok(n) = stream.read(&mut buf) {
+                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+        assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+        (stream, seen)
+    }
+
+    /// Reads the server-sent events stream until `event` arrives; returns its data.
+    pub fn wait_event(&self, event: &str, trigger: impl FnOnce()) -> String {
+        let (mut stream, mut seen) = self.open_events();
         trigger();
         let deadline = Instant::now() + Duration::from_secs(30);
-        let mut seen = String::new();
         let mut buf = [0u8; 4096];
         while Instant::now() < deadline {
             if let Ok(n) = stream.read(&mut buf) {
@@ -163,16 +224,14 @@ impl Drop for Server {
     fn drop(&mut self) {
         #[cfg(unix)]
         {
+            // Quietly: the test may have stopped the server already.
             let _ = Command::new("kill")
                 .arg("-TERM")
                 .arg(self.child.id().to_string())
+                .stderr(Stdio::null())
                 .status();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = self.child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
+            if self.wait_exit(Duration::from_secs(5)).is_some() {
+                return;
             }
         }
         let _ = self.child.kill();
