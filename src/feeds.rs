@@ -64,6 +64,14 @@ pub fn feeds(site: &Site, indexes: &Indexes) -> Vec<Feed> {
                 items: newest(Some(items)),
             });
         }
+        for (slug, tag) in &tax.tags {
+            out.push(Feed {
+                lang,
+                page: urls::tag(lang, slug),
+                title: format!("{} · {title}", tag.name),
+                items: newest(Some(&tag.items)),
+            });
+        }
     }
     out
 }

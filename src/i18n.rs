@@ -52,6 +52,12 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("search_filters", "筛选", "Filter"),
     ("search_clear", "清除筛选", "Clear filters"),
     ("main_nav", "主导航", "Main navigation"),
+    ("tags_title", "标签", "Tags"),
+    (
+        "tags_intro",
+        "文章所标注的全部标签，按使用次数排列。",
+        "Every tag the articles carry, most used first.",
+    ),
     ("skip_to_content", "跳到正文", "Skip to content"),
     ("language", "语言", "Language"),
     ("colon", "：", ": "),

@@ -259,6 +259,19 @@ fn load_with(
                     }
                 }
             });
+            let mut diags = diags;
+            for (lang, slug, names) in indexes.merged_tags() {
+                let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                diags.push(Diagnostic::warning(
+                    content::CONTENT_DIR,
+                    format!(
+                        "the tags {} are one tag, {}: their names make the same address; \
+                         write them alike if they mean the same, or tell them apart",
+                        names.join(", "),
+                        crate::urls::tag(lang, slug)
+                    ),
+                ));
+            }
             Ok(Loaded {
                 site,
                 indexes,

@@ -36,6 +36,7 @@ pub enum PageKind {
     Alliances(Lang),
     Countries(Lang),
     Years(Lang),
+    Tags(Lang),
     Search(Lang),
     /// `/index.html`: sends the reader to their language.
     LanguageChooser,
@@ -48,6 +49,8 @@ pub enum ListKind {
     Alliance(AllianceKey),
     Country(CountryCode),
     Year(i32),
+    /// By the tag's slug.
+    Tag(String),
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +118,13 @@ pub fn pages(site: &Site, indexes: &Indexes) -> Vec<Page> {
         for (year, items) in &tax.years {
             list(urls::year(lang, *year), ListKind::Year(*year), items.len());
         }
+        for (slug, tag) in &tax.tags {
+            list(
+                urls::tag(lang, slug),
+                ListKind::Tag(slug.clone()),
+                tag.items.len(),
+            );
+        }
         out.push(Page {
             path: urls::alliances(lang),
             kind: PageKind::Alliances(lang),
@@ -126,6 +136,10 @@ pub fn pages(site: &Site, indexes: &Indexes) -> Vec<Page> {
         out.push(Page {
             path: urls::years(lang),
             kind: PageKind::Years(lang),
+        });
+        out.push(Page {
+            path: urls::tags(lang),
+            kind: PageKind::Tags(lang),
         });
         out.push(Page {
             path: urls::search(lang),
@@ -196,6 +210,7 @@ pub fn page_key(
         PageKind::Alliances(lang)
         | PageKind::Countries(lang)
         | PageKind::Years(lang)
+        | PageKind::Tags(lang)
         | PageKind::Search(lang) => {
             h.u64(terms_key(site, indexes, *lang));
         }
@@ -227,6 +242,10 @@ fn terms_key(site: &Site, indexes: &Indexes, lang: Lang) -> u64 {
     }
     for (k, v) in &tax.years {
         term(&k.to_string(), v);
+    }
+    for tag in tax.tags.values() {
+        // The slug follows from the name, which is what the pages show.
+        term(&tag.name, &tag.items);
     }
     h.finish()
 }
@@ -385,6 +404,7 @@ pub fn render_page(
             renderer.render("countries.html", &view.countries(*lang, &page.path))
         }
         PageKind::Years(lang) => renderer.render("years.html", &view.years(*lang, &page.path)),
+        PageKind::Tags(lang) => renderer.render("tags.html", &view.tags(*lang, &page.path)),
         PageKind::Search(lang) => renderer.render("search.html", &view.search(*lang, &page.path)),
         PageKind::LanguageChooser => renderer.render("language-chooser.html", &view.chooser()),
         PageKind::NotFound => renderer.render("404.html", &view.chooser()),
@@ -534,7 +554,8 @@ struct ArticleView<'a> {
     source: Option<&'a crate::content::Source>,
     alliances: Vec<Link>,
     countries: Vec<Link>,
-    tags: &'a [String],
+    /// Each tag with its page; a tag that has no slug is shown without a link.
+    tags: Vec<Link>,
     image: Option<&'a str>,
     url: String,
     translated: bool,
@@ -633,6 +654,7 @@ enum Section {
     Alliances,
     Countries,
     Years,
+    Tags,
     Search,
 }
 
@@ -875,7 +897,16 @@ impl<'a> View<'a> {
                     .iter()
                     .map(|c| self.country_link(lang, *c))
                     .collect(),
-                tags: &a.tags,
+                tags: a
+                    .tags
+                    .iter()
+                    .map(|t| Link {
+                        name: t.clone(),
+                        url: crate::taxonomy::tag_slug(t)
+                            .map(|slug| self.link(&urls::tag(lang, &slug)))
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
                 image: a.image.as_deref(),
                 url: self.link(path),
                 translated: a.translated,
@@ -1076,6 +1107,21 @@ impl<'a> View<'a> {
                     String::new(),
                 )
             }
+            ListKind::Tag(slug) => {
+                let name = tax
+                    .tags
+                    .get(slug)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default();
+                (
+                    tax.items(list),
+                    urls::tag(lang, slug),
+                    Section::Tags,
+                    "tag",
+                    name,
+                    String::new(),
+                )
+            }
         };
         let total = page_count(items.len());
         let start = (n - 1) * PAGE_SIZE;
@@ -1115,6 +1161,10 @@ impl<'a> View<'a> {
                 name: i18n::get(lang, "years_title").into(),
                 url: self.link(&urls::years(lang)),
             }),
+            ListKind::Tag(_) => breadcrumbs.push(Link {
+                name: i18n::get(lang, "tags_title").into(),
+                url: self.link(&urls::tags(lang)),
+            }),
         }
         let title = if n > 1 {
             format!("{heading} · {}", pagination.label)
@@ -1130,7 +1180,10 @@ impl<'a> View<'a> {
             ),
         };
         let mut common = self.common(lang, path, section, title, description);
-        if matches!(list, ListKind::Alliance(_) | ListKind::Country(_)) {
+        if matches!(
+            list,
+            ListKind::Alliance(_) | ListKind::Country(_) | ListKind::Tag(_)
+        ) {
             common.feeds.push(Link {
                 name: format!("{heading} · {}", self.site.config.language(lang).title),
                 url: self.link(&feeds::feed_path(&first)),
@@ -1250,6 +1303,7 @@ impl<'a> View<'a> {
         let intro_key = match section {
             Section::Alliances => "alliances_intro",
             Section::Countries => "countries_intro",
+            Section::Tags => "tags_intro",
             _ => "years_intro",
         };
         TermsContext {
@@ -1302,6 +1356,25 @@ impl<'a> View<'a> {
             Vec::new(),
             regions,
         )
+    }
+
+    fn tags(&self, lang: Lang, path: &str) -> TermsContext<'a> {
+        let terms = self
+            .indexes
+            .get(lang)
+            .tags_by_use()
+            .into_iter()
+            .map(|(slug, tag)| {
+                self.term_count(
+                    lang,
+                    tag.name.clone(),
+                    String::new(),
+                    urls::tag(lang, slug),
+                    &tag.items,
+                )
+            })
+            .collect();
+        self.terms_page(lang, path, Section::Tags, "tags_title", terms, Vec::new())
     }
 
     fn years(&self, lang: Lang, path: &str) -> TermsContext<'a> {

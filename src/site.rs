@@ -60,6 +60,10 @@ impl Article {
         for c in &self.countries {
             h.str(c.as_str());
         }
+        // Tags are browsing terms too: they have pages of their own.
+        for t in &self.tags {
+            h.str(t);
+        }
         self.terms_hash = h.finish();
         let mut h = Fingerprint::default();
         h.u64(self.terms_hash)
@@ -71,9 +75,6 @@ impl Article {
         h.u64(self.card_hash)
             .str(&self.html)
             .u64(self.translated as u64);
-        for t in &self.tags {
-            h.str(t);
-        }
         if let Some(s) = &self.source {
             h.str(&s.name).str(s.url.as_deref().unwrap_or(""));
         }

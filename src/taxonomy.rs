@@ -22,6 +22,33 @@ pub struct Taxonomy {
     pub countries: BTreeMap<CountryCode, Vec<usize>>,
     /// Newest year first when iterated in reverse.
     pub years: BTreeMap<i32, Vec<usize>>,
+    /// By URL slug: spellings that slug the same are one tag.
+    pub tags: BTreeMap<String, Tag>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Tag {
+    /// The spelling most articles use (the first in sort order on a tie).
+    pub name: String,
+    /// Other spellings that became this tag (`Luban Workshop`, `luban workshop`).
+    pub variants: Vec<String>,
+    pub items: Vec<usize>,
+}
+
+/// A tag's URL segment: lower-case ASCII words joined by `-`. Chinese becomes toneless
+/// pinyin (鲁班工坊 → `lu-ban-gong-fang`) and accented Latin loses its accents, so a URL
+/// is readable and never percent-encoded. `None` for a tag with nothing to spell it by.
+pub fn tag_slug(tag: &str) -> Option<String> {
+    let mut slug = String::new();
+    for c in deunicode::deunicode(tag).chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-').to_owned();
+    (!slug.is_empty()).then_some(slug)
 }
 
 impl Taxonomy {
@@ -30,7 +57,21 @@ impl Taxonomy {
             all: (0..articles.len()).collect(),
             ..Taxonomy::default()
         };
+        // Per slug: how many articles use each spelling.
+        let mut spellings: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
         for (i, a) in articles.iter().enumerate() {
+            for tag in &a.tags {
+                let Some(slug) = tag_slug(tag) else { continue };
+                let entry = t.tags.entry(slug.clone()).or_default();
+                if entry.items.last() != Some(&i) {
+                    entry.items.push(i);
+                }
+                *spellings
+                    .entry(slug)
+                    .or_default()
+                    .entry(tag.as_str())
+                    .or_default() += 1;
+            }
             for key in &a.alliances {
                 t.alliances.entry(key.clone()).or_default().push(i);
             }
@@ -42,7 +83,27 @@ impl Taxonomy {
                 .or_default()
                 .push(i);
         }
+        for (slug, counts) in spellings {
+            let mut by_use: Vec<(&str, usize)> = counts.into_iter().collect();
+            by_use.sort_by_key(|&(name, n)| (std::cmp::Reverse(n), name));
+            if let Some(tag) = t.tags.get_mut(&slug) {
+                tag.name = by_use[0].0.to_owned();
+                tag.variants = by_use[1..].iter().map(|(n, _)| (*n).to_owned()).collect();
+            }
+        }
         t
+    }
+
+    /// Tags most used first, then by name.
+    pub fn tags_by_use(&self) -> Vec<(&String, &Tag)> {
+        let mut tags: Vec<_> = self.tags.iter().collect();
+        tags.sort_by(|a, b| {
+            b.1.items
+                .len()
+                .cmp(&a.1.items.len())
+                .then_with(|| a.1.name.cmp(&b.1.name))
+        });
+        tags
     }
 }
 
@@ -54,6 +115,7 @@ impl Taxonomy {
             ListKind::Alliance(key) => self.alliances.get(key),
             ListKind::Country(code) => self.countries.get(code),
             ListKind::Year(year) => self.years.get(year),
+            ListKind::Tag(slug) => self.tags.get(slug).map(|t| &t.items),
         };
         found.map_or(&[], Vec::as_slice)
     }
@@ -80,6 +142,27 @@ impl Indexes {
             zh_related,
             en_related,
         }
+    }
+
+    /// Tags whose spellings differ but slug the same, merged into one: worth a warning,
+    /// since the reader sees one page for both. `(language, slug, spellings)`.
+    pub fn merged_tags(&self) -> Vec<(Lang, &str, Vec<&str>)> {
+        let mut out = Vec::new();
+        for lang in Lang::ALL {
+            for (slug, tag) in &self.get(lang).tags {
+                // Case alone is not worth a warning: `AI` and `ai` are plainly one tag.
+                let differ = tag
+                    .variants
+                    .iter()
+                    .any(|v| v.to_lowercase() != tag.name.to_lowercase());
+                if differ {
+                    let mut names = vec![tag.name.as_str()];
+                    names.extend(tag.variants.iter().map(String::as_str));
+                    out.push((lang, slug.as_str(), names));
+                }
+            }
+        }
+        out
     }
 
     pub fn get(&self, lang: Lang) -> &Taxonomy {

@@ -46,6 +46,15 @@ pub fn search(lang: Lang) -> String {
     format!("/{lang}/search/")
 }
 
+pub fn tags(lang: Lang) -> String {
+    format!("/{lang}/tags/")
+}
+
+/// `slug` from [`crate::taxonomy::tag_slug`]: already a safe URL segment.
+pub fn tag(lang: Lang, slug: &str) -> String {
+    format!("/{lang}/tags/{slug}/")
+}
+
 pub fn year(lang: Lang, year: i32) -> String {
     format!("/{lang}/years/{year}/")
 }
