@@ -94,15 +94,11 @@ impl Taxonomy {
         t
     }
 
-    /// Tags most used first, then by name.
+    /// Tags most used first; ties in slug order, which is alphabetical in English and by
+    /// pinyin in Chinese.
     pub fn tags_by_use(&self) -> Vec<(&String, &Tag)> {
         let mut tags: Vec<_> = self.tags.iter().collect();
-        tags.sort_by(|a, b| {
-            b.1.items
-                .len()
-                .cmp(&a.1.items.len())
-                .then_with(|| a.1.name.cmp(&b.1.name))
-        });
+        tags.sort_by_key(|(slug, tag)| (std::cmp::Reverse(tag.items.len()), *slug));
         tags
     }
 }
