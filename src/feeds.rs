@@ -159,6 +159,21 @@ fn entry(x: &mut String, site: &Site, a: &Article) {
         "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
         esc(&permalink)
     );
+    // The lead photo travels with the entry, for readers that show pictures.
+    if let Some(lead) = &a.lead
+        && let Some(social) = &lead.picture.social
+    {
+        let href = site
+            .urls
+            .permalink(&crate::images::site_path(&lead.rel, social));
+        let _ = writeln!(
+            x,
+            "    <link rel=\"enclosure\" type=\"{}\" href=\"{}\" title=\"{}\"/>",
+            social.mime,
+            esc(&href),
+            esc(&lead.alt)
+        );
+    }
     let _ = writeln!(x, "    <published>{date}</published>");
     let _ = writeln!(x, "    <updated>{date}</updated>");
     for key in &a.alliances {

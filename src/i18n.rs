@@ -53,6 +53,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("search_clear", "清除筛选", "Clear filters"),
     ("main_nav", "主导航", "Main navigation"),
     ("tags_title", "标签", "Tags"),
+    ("photo_credit", "摄影", "Photo"),
     (
         "tags_intro",
         "文章所标注的全部标签，按使用次数排列。",

@@ -23,6 +23,7 @@ pub mod diagnostics;
 pub mod embedded;
 pub mod feeds;
 pub mod i18n;
+pub mod images;
 pub mod lang;
 pub mod linkcheck;
 pub mod markdown;

@@ -87,6 +87,8 @@ impl Timings {
 #[derive(Debug)]
 pub struct BuildReport {
     pub out: PathBuf,
+    /// Pictures decoded by this build: the rest came from `.qiao-cache/`.
+    pub pictures_decoded: usize,
     pub pages: usize,
     pub files: usize,
     pub articles: usize,
@@ -487,6 +489,7 @@ pub fn build_with(
         .map_err(BuildError::Output)?;
     let articles =
         site.articles(crate::lang::Lang::Zh).len() + site.articles(crate::lang::Lang::En).len();
+    let pictures_decoded = site.pictures_decoded;
     if let Some(cache) = cache {
         cache.outputs = outputs;
         cache.produced = Some(produced);
@@ -521,6 +524,7 @@ pub fn build_with(
         }
     }
     Ok(BuildReport {
+        pictures_decoded,
         out,
         pages: pages.len(),
         files: files + machine_files.len() + search_files.len(),
@@ -554,6 +558,28 @@ fn copy_files(site: &Site, staging: &Staging) -> Result<usize, BuildError> {
                 })
         })
         .collect();
+    let derivatives: Vec<(&PathBuf, &crate::images::Picture, &crate::images::Variant)> = site
+        .pictures
+        .iter()
+        .flat_map(|(rel, p)| p.variants().map(move |v| (rel, p.as_ref(), v)))
+        .collect();
+    let copied_derivatives: Vec<Result<(), Diagnostic>> = derivatives
+        .par_iter()
+        .map(|(rel, picture, variant)| {
+            staging
+                .copy(
+                    &picture.dir.join(&variant.name),
+                    &crate::images::output_path(rel, variant),
+                )
+                .map_err(|e| {
+                    Diagnostic::error(
+                        Path::new(content::CONTENT_DIR).join(rel),
+                        format!("cannot publish the {} px derivative: {e}", variant.width),
+                    )
+                })
+        })
+        .collect();
+    let copied: Vec<_> = copied.into_iter().chain(copied_derivatives).collect();
     let media_count = copied.iter().filter(|r| r.is_ok()).count();
     errors.extend(copied.into_iter().filter_map(Result::err));
     if errors.has_errors() {

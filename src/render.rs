@@ -481,6 +481,29 @@ struct Link {
     url: String,
 }
 
+/// A `<picture>`: WebP sources, the fallback, and the size it is shown at.
+#[derive(Serialize)]
+struct PictureView {
+    src: String,
+    srcset: String,
+    sizes: &'static str,
+    width: u32,
+    height: u32,
+}
+
+/// The lead photo under an article's title.
+#[derive(Serialize)]
+struct LeadView<'a> {
+    #[serde(flatten)]
+    picture: PictureView,
+    alt: &'a str,
+    caption: Option<&'a str>,
+    credit: Option<&'a str>,
+}
+
+/// Cards are a third of the column on a wide screen and the whole width on a phone.
+const CARD_SIZES: &str = "(min-width: 50rem) 16rem, calc(100vw - 2rem)";
+
 #[derive(Serialize)]
 struct Card {
     title: String,
@@ -489,6 +512,8 @@ struct Card {
     date_display: String,
     summary: String,
     image: Option<String>,
+    /// The lead photo's thumbnail; a plain card without one.
+    thumb: Option<PictureView>,
     alliances: Vec<Link>,
     countries: Vec<Link>,
 }
@@ -557,6 +582,7 @@ struct ArticleView<'a> {
     /// Each tag with its page; a tag that has no slug is shown without a link.
     tags: Vec<Link>,
     image: Option<&'a str>,
+    lead: Option<LeadView<'a>>,
     url: String,
     translated: bool,
 }
@@ -831,6 +857,17 @@ impl<'a> View<'a> {
         }
     }
 
+    fn picture(&self, lead: &crate::site::Lead, sizes: &'static str) -> PictureView {
+        let links = crate::images::links(&lead.rel, &lead.picture, &self.site.urls);
+        PictureView {
+            src: links.src,
+            srcset: links.srcset,
+            sizes,
+            width: lead.picture.width,
+            height: lead.picture.height,
+        }
+    }
+
     fn card(&self, a: &Article) -> Card {
         Card {
             title: a.title.clone(),
@@ -839,6 +876,7 @@ impl<'a> View<'a> {
             date_display: a.lang.format_date(a.date),
             summary: a.summary.clone(),
             image: a.image.clone(),
+            thumb: a.lead.as_ref().map(|l| self.picture(l, CARD_SIZES)),
             alliances: a
                 .alliances
                 .iter()
@@ -908,6 +946,12 @@ impl<'a> View<'a> {
                     })
                     .collect(),
                 image: a.image.as_deref(),
+                lead: a.lead.as_ref().map(|l| LeadView {
+                    picture: self.picture(l, crate::images::SIZES),
+                    alt: &l.alt,
+                    caption: l.caption.as_deref(),
+                    credit: l.credit.as_deref(),
+                }),
                 url: self.link(path),
                 translated: a.translated,
             },

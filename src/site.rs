@@ -13,6 +13,7 @@ use crate::config::{AllianceKey, SiteConfig};
 use crate::content::{CONTENT_DIR, Corpus, Document, Slug, Source};
 use crate::country::CountryCode;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::images::{self, Picture, Processor};
 use crate::lang::Lang;
 use crate::markdown::{self, rewrite::Resolved};
 use crate::urls::{self, Urls};
@@ -31,7 +32,11 @@ pub struct Article {
     pub tags: Vec<String>,
     pub source: Option<Source>,
     pub html: String,
+    /// The picture for cards and structured data: the lead photo's social derivative,
+    /// else the first picture of the body.
     pub image: Option<String>,
+    /// The lead photo (`image:` in the front matter).
+    pub lead: Option<Lead>,
     /// Whether the other language's half exists.
     pub translated: bool,
     /// Hashes of what a card of this article shows (title, date, summary, terms, image),
@@ -42,6 +47,42 @@ pub struct Article {
     pub index_hash: u64,
     /// Hash of what the browsing structure depends on: slug, date, alliances, countries.
     pub terms_hash: u64,
+}
+
+/// An article's lead photo: the picture and this half's words for it.
+#[derive(Debug, Clone)]
+pub struct Lead {
+    /// Relative to `content/`.
+    pub rel: PathBuf,
+    pub picture: Arc<Picture>,
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+/// Files an article references, by how they are published.
+#[derive(Debug, Clone, Default)]
+pub struct References {
+    /// Published as they are under `/media/`, relative to `content/`.
+    pub media: BTreeSet<PathBuf>,
+    /// Published as derivatives only, by their path relative to `content/`.
+    pub pictures: BTreeMap<PathBuf, Arc<Picture>>,
+}
+
+impl References {
+    fn extend(&mut self, other: References) {
+        self.media.extend(other.media);
+        self.pictures.extend(other.pictures);
+    }
+
+    /// Every referenced file and cached derivative is still on disk.
+    fn present(&self, content_dir: &Path) -> bool {
+        self.media.iter().all(|m| content_dir.join(m).is_file())
+            && self
+                .pictures
+                .values()
+                .all(|p| p.variants().all(|v| p.dir.join(&v.name).is_file()))
+    }
 }
 
 impl Article {
@@ -70,6 +111,13 @@ impl Article {
             .str(&self.title)
             .str(&self.summary)
             .str(self.image.as_deref().unwrap_or(""));
+        if let Some(lead) = &self.lead {
+            h.str(&lead.rel.to_string_lossy())
+                .str(&lead.alt)
+                .str(lead.caption.as_deref().unwrap_or(""))
+                .str(lead.credit.as_deref().unwrap_or(""))
+                .u64(u64::from(lead.picture.width) << 32 | u64::from(lead.picture.height));
+        }
         self.card_hash = h.finish();
         let mut h = Fingerprint::default();
         h.u64(self.card_hash)
@@ -109,12 +157,7 @@ impl Fingerprint {
 
 /// A converted article, the files it references, its problems, and (when it was
 /// converted now rather than taken from the cache) the hash of its source.
-type Conversion = (
-    Arc<Article>,
-    BTreeSet<PathBuf>,
-    Vec<Diagnostic>,
-    Option<u64>,
-);
+type Conversion = (Arc<Article>, References, Vec<Diagnostic>, Option<u64>);
 
 /// Converted articles kept between the builds of `qiao serve`: an article whose file, and
 /// the set of articles its links could point to, did not change is not converted again.
@@ -128,7 +171,7 @@ struct CachedArticle {
     doc_hash: u64,
     translated: bool,
     article: Arc<Article>,
-    media: BTreeSet<PathBuf>,
+    references: References,
 }
 
 pub struct Site {
@@ -139,6 +182,10 @@ pub struct Site {
     en: Vec<Arc<Article>>,
     /// Files referenced by articles, relative to `content/`, published under `/media/`.
     pub media: BTreeSet<PathBuf>,
+    /// Pictures referenced by articles, published as their derivatives.
+    pub pictures: BTreeMap<PathBuf, Arc<Picture>>,
+    /// Pictures decoded by this build (not found in the cache).
+    pub pictures_decoded: usize,
     /// Absolute path of `content/`.
     pub content_dir: PathBuf,
     pub assets: Assets,
@@ -216,11 +263,13 @@ pub fn assemble(
         .canonicalize()
         .unwrap_or_else(|_| content_dir.clone());
     let index = ArticleIndex::new(&corpus);
+    let processor = Processor::new(root);
     let resolver = Resolver {
         content_dir: &content_dir,
         canonical_content: &canonical_content,
         index: &index,
         urls: &urls,
+        processor: &processor,
     };
 
     // Each Markdown body is dropped as soon as it is converted, so the sources and their
@@ -241,21 +290,21 @@ pub fn assemble(
         c.entries.clear();
     }
     let known = cache.as_deref();
-    let reusable =
-        |doc: &Document, translated: bool| -> Option<(Arc<Article>, BTreeSet<PathBuf>)> {
-            let hit = known?.entries.get(&doc.file)?;
-            // Referenced files may have been deleted since.
-            let media_present = hit.media.iter().all(|m| content_dir.join(m).is_file());
-            (hit.doc_hash == doc.hash && hit.translated == translated && media_present)
-                .then(|| (hit.article.clone(), hit.media.clone()))
-        };
+    let reusable = |doc: &Document, translated: bool| -> Option<(Arc<Article>, References)> {
+        let hit = known?.entries.get(&doc.file)?;
+        // Referenced files may have been deleted since; a changed picture is a new file
+        // content, caught by the stamp of the files it was made from.
+        let present = hit.references.present(&content_dir);
+        (hit.doc_hash == doc.hash && hit.translated == translated && present)
+            .then(|| (hit.article.clone(), hit.references.clone()))
+    };
     let converted: Vec<Conversion> = docs
         .into_par_iter()
         .map(|(doc, translated)| match reusable(&doc, translated) {
-            Some((article, media)) => (article, media, Vec::new(), None),
+            Some((article, references)) => (article, references, Vec::new(), None),
             None => {
-                let (article, media, problems) = convert(&doc, translated, &resolver);
-                (Arc::new(article), media, problems, Some(doc.hash))
+                let (article, references, problems) = convert(&doc, translated, &resolver);
+                (Arc::new(article), references, problems, Some(doc.hash))
             }
         })
         .collect();
@@ -263,7 +312,7 @@ pub fn assemble(
         let present: std::collections::HashSet<&PathBuf> =
             converted.iter().map(|c| &c.0.file).collect();
         c.entries.retain(|file, _| present.contains(file));
-        for (article, media, problems, fresh) in &converted {
+        for (article, references, problems, fresh) in &converted {
             // Only clean conversions are kept: a broken reference must be looked at again.
             if let (Some(doc_hash), true) = (fresh, problems.is_empty()) {
                 c.entries.insert(
@@ -272,7 +321,7 @@ pub fn assemble(
                         doc_hash: *doc_hash,
                         translated: article.translated,
                         article: article.clone(),
-                        media: media.clone(),
+                        references: references.clone(),
                     },
                 );
             }
@@ -281,11 +330,11 @@ pub fn assemble(
     let converted = converted.into_iter().map(|(a, m, p, _)| (a, m, p));
 
     let mut diags = Diagnostics::default();
-    let mut media = BTreeSet::new();
+    let mut references = References::default();
     let (mut zh, mut en) = (Vec::new(), Vec::new());
-    for (article, files, problems) in converted {
+    for (article, refs, problems) in converted {
         diags.extend(problems);
-        media.extend(files);
+        references.extend(refs);
         match article.lang {
             Lang::Zh => zh.push(article),
             Lang::En => en.push(article),
@@ -305,7 +354,9 @@ pub fn assemble(
             urls,
             zh,
             en,
-            media,
+            media: references.media,
+            pictures: references.pictures,
+            pictures_decoded: processor.decoded.load(std::sync::atomic::Ordering::Relaxed),
             content_dir,
             assets,
             asset_links,
@@ -318,9 +369,9 @@ fn convert(
     doc: &Document,
     translated: bool,
     resolver: &Resolver,
-) -> (Article, BTreeSet<PathBuf>, Vec<Diagnostic>) {
+) -> (Article, References, Vec<Diagnostic>) {
     let converted = markdown::to_html(&doc.body);
-    let files = std::cell::RefCell::new(BTreeSet::new());
+    let files = std::cell::RefCell::new(References::default());
     let resolve = |reference: &str| resolver.resolve(doc, reference, &files);
     let rewritten =
         markdown::rewrite::rewrite(&converted.html, resolver.urls.base_path(), &resolve);
@@ -335,8 +386,52 @@ fn convert(
             };
             Diagnostic::error(&doc.file, message.clone()).at_line(line)
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut problems = problems;
     let front = &doc.front;
+    let lead = front.image.as_ref().and_then(|image| {
+        let line = front.line_of("image");
+        let broken = |msg: String| Diagnostic::error(&doc.file, msg).field("image").at_line_opt(line);
+        match resolver.resolve(doc, &image.src, &files) {
+            Resolved::Picture { rel, picture, .. } => Some(Lead {
+                rel,
+                picture,
+                alt: image.alt.clone(),
+                caption: image.caption.clone(),
+                credit: image.credit.clone(),
+            }),
+            Resolved::Broken(msg) => {
+                problems.push(broken(msg));
+                None
+            }
+            _ => {
+                problems.push(broken(format!(
+                    "`{}` is not a photo qiao can process: the lead photo must be a JPEG, PNG, WebP or still GIF",
+                    image.src
+                )));
+                None
+            }
+        }
+    });
+    // Cards and structured data: the lead photo, else the first picture of the body.
+    let first_picture = rewritten.first_image.as_ref().and_then(|src| {
+        let refs = files.borrow();
+        refs.pictures.iter().find_map(|(rel, p)| {
+            let fallback = p.fallback.as_ref()?;
+            let url = resolver.urls.link(&images::site_path(rel, fallback));
+            (src == &url).then(|| (rel.clone(), p.clone()))
+        })
+    });
+    let social = |rel: &Path, p: &Picture| {
+        p.social
+            .as_ref()
+            .map(|v| resolver.urls.link(&images::site_path(rel, v)))
+    };
+    let image = match (&lead, &first_picture) {
+        (Some(l), _) => social(&l.rel, &l.picture),
+        (None, Some((rel, p))) => social(rel, p),
+        (None, None) => rewritten.first_image.clone(),
+    };
     let summary = match &front.summary {
         Some(s) => s.clone(),
         None => markdown::cut_summary(&converted.first_paragraph, doc.lang),
@@ -353,7 +448,8 @@ fn convert(
         tags: front.tags.clone(),
         source: front.source.clone(),
         html: rewritten.html,
-        image: rewritten.first_image,
+        image,
+        lead,
         translated,
         card_hash: 0,
         page_hash: 0,
@@ -370,6 +466,7 @@ struct Resolver<'a> {
     canonical_content: &'a Path,
     index: &'a ArticleIndex,
     urls: &'a Urls,
+    processor: &'a Processor,
 }
 
 impl Resolver<'_> {
@@ -379,7 +476,7 @@ impl Resolver<'_> {
         &self,
         doc: &Document,
         reference: &str,
-        files: &std::cell::RefCell<BTreeSet<PathBuf>>,
+        files: &std::cell::RefCell<References>,
     ) -> Resolved {
         let (path_part, suffix) = match reference.find(['?', '#']) {
             Some(i) => reference.split_at(i),
@@ -423,8 +520,32 @@ impl Resolver<'_> {
                         Path::new(CONTENT_DIR).join(&target).display()
                     ));
                 }
+                if images::is_raster(&target) {
+                    match self.processor.picture(&real) {
+                        Err(why) => {
+                            return Resolved::Broken(format!(
+                                "`{reference}` ({}): {why}",
+                                Path::new(CONTENT_DIR).join(&target).display()
+                            ));
+                        }
+                        Ok(picture) if !picture.keeps_original() => {
+                            let links = images::links(&target, &picture, self.urls);
+                            files
+                                .borrow_mut()
+                                .pictures
+                                .insert(target.clone(), picture.clone());
+                            return Resolved::Picture {
+                                rel: target,
+                                picture,
+                                src: format!("{}{suffix}", links.src),
+                                srcset: links.srcset,
+                            };
+                        }
+                        Ok(_) => {}
+                    }
+                }
                 let site_path = urls::media(&target.to_string_lossy().replace('\\', "/"));
-                files.borrow_mut().insert(target);
+                files.borrow_mut().media.insert(target);
                 let url = format!("{}{}", self.urls.link(&site_path), suffix);
                 // Only the header is read; a file that is not a picture has no size.
                 match imagesize::size(&real) {

@@ -89,6 +89,19 @@ fn new_writes_both_halves_as_drafts_that_build() {
             "{text}"
         );
     }
+    // The output, the picture cache and the build's own files are kept out of git.
+    let ignore = std::fs::read_to_string(site.root().join(".gitignore")).unwrap();
+    for line in ["/public/", "/.qiao-cache/", "/.public.qiao-lock"] {
+        assert!(ignore.lines().any(|l| l == line), "{line} in:\n{ignore}");
+    }
+    std::fs::write(site.root().join(".gitignore"), "notes/\n/.qiao-cache/\n").unwrap();
+    site.run(&["new", "second-visit"]);
+    let ignore = std::fs::read_to_string(site.root().join(".gitignore")).unwrap();
+    assert!(
+        ignore.starts_with("notes/\n/.qiao-cache/\n/public/\n"),
+        "{ignore}"
+    );
+    assert_eq!(ignore.matches(".qiao-cache").count(), 1);
     assert_eq!(site.run(&["new", "kenya-visit"]).status.code(), Some(1));
     let out = site.run(&["build", "--drafts"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -12,7 +12,7 @@ use crate::config::{AllianceKey, SiteConfig};
 use crate::country::CountryCode;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 9] = [
     "title",
     "date",
     "summary",
@@ -20,6 +20,7 @@ const FIELDS: [&str; 8] = [
     "countries",
     "tags",
     "source",
+    "image",
     "draft",
 ];
 
@@ -27,6 +28,16 @@ const FIELDS: [&str; 8] = [
 pub struct Source {
     pub name: String,
     pub url: Option<String>,
+}
+
+/// The article's lead photo, as one half describes it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LeadImage {
+    /// Relative to the article file, as written.
+    pub src: String,
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +49,7 @@ pub struct FrontMatter {
     pub countries: Vec<CountryCode>,
     pub tags: Vec<String>,
     pub source: Option<Source>,
+    pub image: Option<LeadImage>,
     pub draft: bool,
     /// File line of each top-level key, for messages about a field after parsing.
     lines: HashMap<String, usize>,
@@ -293,6 +305,7 @@ pub fn parse(
         .collect::<Vec<_>>();
     let tags = v.string_list("tags", get("tags"));
     let source = get("source").and_then(|s| v.source(s));
+    let image = get("image").and_then(|i| v.lead_image(i));
     let draft = match get("draft") {
         None => false,
         Some(Value::Bool(b)) => *b,
@@ -312,6 +325,7 @@ pub fn parse(
                 countries: dedup(countries),
                 tags: dedup(tags),
                 source,
+                image,
                 draft,
                 lines: field_lines,
                 warnings,
@@ -430,6 +444,54 @@ impl Validator<'_> {
             }
         }
         out
+    }
+
+    fn lead_image(&mut self, v: &Value) -> Option<LeadImage> {
+        let Value::Mapping(m) = v else {
+            self.error(
+                "image",
+                &format!(
+                    "expected `{{src, alt, caption, credit}}` (the lead photo), found {}",
+                    describe(v)
+                ),
+            );
+            return None;
+        };
+        for key in m.keys() {
+            let key = scalar_string(key).unwrap_or_default();
+            if !matches!(key.as_str(), "src" | "alt" | "caption" | "credit") {
+                self.error(
+                    "image",
+                    &format!("unknown key `{key}`; expected `src`, `alt`, `caption` and `credit`"),
+                );
+            }
+        }
+        let text = |key: &str| {
+            m.get(key)
+                .and_then(scalar_string)
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+        };
+        let src = text("src");
+        let alt = text("alt");
+        if src.is_none() {
+            self.error(
+                "image",
+                "expected `src`: the photo's file, relative to this article (such as `ceremony.jpg`)",
+            );
+        }
+        if alt.is_none() {
+            self.error(
+                "image",
+                "expected `alt`: what the photo shows, in this half's language, for readers who cannot see it",
+            );
+        }
+        Some(LeadImage {
+            src: src?,
+            alt: alt?,
+            caption: text("caption"),
+            credit: text("credit"),
+        })
     }
 
     fn source(&mut self, v: &Value) -> Option<Source> {

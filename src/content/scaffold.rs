@@ -25,6 +25,7 @@ pub fn new_article(root: &Path, slug: &Slug, date: NaiveDate) -> Result<Vec<Path
             ));
         }
     }
+    ignore_build_files(root)?;
     let dir = content.join("news").join(date.year().to_string());
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut written = Vec::new();
@@ -35,6 +36,47 @@ pub fn new_article(root: &Path, slug: &Slug, date: NaiveDate) -> Result<Vec<Path
         written.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
     }
     Ok(written)
+}
+
+/// What a site kept in git should not commit: the output, the picture cache and the
+/// build's lock and staging folders. Added to `.gitignore` where missing; lines already
+/// there are left alone.
+const IGNORED: &[&str] = &[
+    "/public/",
+    "/.qiao-cache/",
+    "/.public.qiao-lock",
+    ".*.qiao-staging-*",
+    ".*.qiao-old-*",
+];
+
+fn ignore_build_files(root: &Path) -> Result<(), String> {
+    let path = root.join(".gitignore");
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let present: Vec<&str> = existing.lines().map(str::trim).collect();
+    let missing: Vec<&str> = IGNORED
+        .iter()
+        .copied()
+        .filter(|line| !present.contains(line))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut text = existing.clone();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    if text.is_empty() {
+        text.push_str("# Written by `qiao build` and `qiao serve`; never commit them.\n");
+    }
+    for line in missing {
+        text.push_str(line);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn skeleton(lang: Lang, date: NaiveDate) -> String {

@@ -18,6 +18,14 @@ pub enum Resolved {
         width: u32,
         height: u32,
     },
+    /// A photo published as derivatives: `src` is the fallback, `srcset` the WebP
+    /// versions. An `<img>` becomes a `<picture>`; a link leads to the fallback.
+    Picture {
+        rel: std::path::PathBuf,
+        picture: std::sync::Arc<crate::images::Picture>,
+        src: String,
+        srcset: String,
+    },
     /// The reference cannot be followed; the message says why.
     Broken(String),
 }
@@ -271,6 +279,29 @@ fn sanitize_element(
             UrlKind::Relative(reference) => match resolve(&reference) {
                 Resolved::Url(url) => {
                     let _ = el.set_attribute(&name, &escape_attr(&url));
+                }
+                Resolved::Picture {
+                    picture,
+                    src,
+                    srcset,
+                    ..
+                } => {
+                    let _ = el.set_attribute(&name, &escape_attr(&src));
+                    if tag == "img" && name == "src" {
+                        if !el.has_attribute("width") && !el.has_attribute("height") {
+                            let _ = el.set_attribute("width", &picture.width.to_string());
+                            let _ = el.set_attribute("height", &picture.height.to_string());
+                        }
+                        el.before(
+                            &format!(
+                                "<picture><source type=\"image/webp\" srcset=\"{}\" sizes=\"{}\">",
+                                escape_attr(&srcset),
+                                crate::images::SIZES
+                            ),
+                            ContentType::Html,
+                        );
+                        el.after("</picture>", ContentType::Html);
+                    }
                 }
                 Resolved::Image { url, width, height } => {
                     let _ = el.set_attribute(&name, &escape_attr(&url));

@@ -1,0 +1,367 @@
+//! Pictures: every local raster image an article uses becomes responsive derivatives —
+//! WebP at 480, 960 and 1600 px wide (never upscaled), the original format at the largest
+//! width as a fallback, and a 1200 px JPEG for social cards — with EXIF orientation
+//! applied and every metadata block (GPS included) gone, since each is encoded anew from
+//! pixels. The originals are not published.
+//!
+//! Decoding is the slow part, so derivatives are cached in `.qiao-cache/images/` under a
+//! hash of the source bytes and of the settings: an unchanged photo is never decoded
+//! again. Animated GIFs are published as they are (resizing would drop the animation).
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+use serde::{Deserialize, Serialize};
+
+/// Widths of the WebP derivatives, for `srcset`.
+pub const WIDTHS: [u32; 3] = [480, 960, 1600];
+/// The width of the social-card picture (what Open Graph consumers ask for).
+pub const SOCIAL_WIDTH: u32 = 1200;
+const WEBP_QUALITY: f32 = 78.0;
+const JPEG_QUALITY: u8 = 82;
+/// Bigger files and pictures are refused with a message instead of exhausting memory: a
+/// 20,000 × 20,000 px image decodes to 1.6 GB.
+const MAX_BYTES: u64 = 100 * 1024 * 1024;
+const MAX_PIXELS: u64 = 100_000_000;
+/// Bumped whenever the derivatives would come out differently, so old cache entries
+/// are not reused.
+const SETTINGS: &str = "qiao-images-1 480,960,1600 social1200 webp78 jpeg82";
+
+/// The cache folder, in the site root.
+pub const CACHE_DIR: &str = ".qiao-cache";
+
+/// One encoded derivative.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Variant {
+    pub width: u32,
+    pub height: u32,
+    /// The file name inside the cache entry and, prefixed with the original's stem, in
+    /// the output.
+    pub name: String,
+    pub mime: String,
+}
+
+/// A processed picture: its display size and its derivatives.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Picture {
+    /// After EXIF orientation.
+    pub width: u32,
+    pub height: u32,
+    /// Narrowest first; empty for an animated GIF, which is published as it is.
+    pub webp: Vec<Variant>,
+    /// The original format at the largest width; `None` when the original is published.
+    pub fallback: Option<Variant>,
+    pub social: Option<Variant>,
+    /// The cache entry holding the variants' files.
+    #[serde(skip)]
+    pub dir: PathBuf,
+}
+
+impl Picture {
+    /// Every derivative, for publishing.
+    pub fn variants(&self) -> impl Iterator<Item = &Variant> {
+        self.webp.iter().chain(&self.fallback).chain(&self.social)
+    }
+
+    /// Whether the original file must be published (no derivative replaces it).
+    pub fn keeps_original(&self) -> bool {
+        self.fallback.is_none()
+    }
+}
+
+/// The output path of a derivative of the content file `rel` (`news/2024/photo.jpg` →
+/// `media/news/2024/photo.960.webp`).
+pub fn output_path(rel: &Path, variant: &Variant) -> PathBuf {
+    let stem = rel
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = format!("{stem}.{}", variant.name);
+    Path::new("media")
+        .join(rel.parent().unwrap_or(Path::new("")))
+        .join(file)
+}
+
+/// The site path of a derivative of the content file `rel`.
+pub fn site_path(rel: &Path, variant: &Variant) -> String {
+    format!(
+        "/{}",
+        output_path(rel, variant)
+            .to_string_lossy()
+            .replace('\\', "/")
+    )
+}
+
+/// What `<img>`/`<source>` need: the fallback's link and the WebP `srcset`.
+pub struct Links {
+    pub src: String,
+    pub srcset: String,
+}
+
+/// Pictures fill the text column on a phone and at most its width on a wide screen.
+pub const SIZES: &str = "(min-width: 50rem) 46rem, calc(100vw - 2rem)";
+
+pub fn links(rel: &Path, picture: &Picture, urls: &crate::urls::Urls) -> Links {
+    let srcset = picture
+        .webp
+        .iter()
+        .map(|v| format!("{} {}w", urls.link(&site_path(rel, v)), v.width))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let src = picture
+        .fallback
+        .as_ref()
+        .map(|v| urls.link(&site_path(rel, v)))
+        .unwrap_or_default();
+    Links { src, srcset }
+}
+
+/// Whether qiao makes derivatives of files with this name.
+pub fn is_raster(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(ext.as_str(), "jpg" | "jpeg" | "png" | "gif" | "webp")
+}
+
+type Slot = Arc<OnceLock<Result<Arc<Picture>, String>>>;
+
+/// Processes pictures once per build (the two halves of an article share their photos)
+/// and once ever per content (the cache).
+pub struct Processor {
+    cache: PathBuf,
+    done: Mutex<HashMap<PathBuf, Slot>>,
+    /// Pictures decoded in this build: cache misses. Tests read it to prove a second
+    /// build decodes nothing.
+    pub decoded: AtomicUsize,
+}
+
+impl Processor {
+    pub fn new(site_root: &Path) -> Processor {
+        Processor {
+            cache: site_root.join(CACHE_DIR).join("images"),
+            done: Mutex::new(HashMap::new()),
+            decoded: AtomicUsize::new(0),
+        }
+    }
+
+    /// The derivatives of the picture at `path`, made now or taken from the cache.
+    pub fn picture(&self, path: &Path) -> Result<Arc<Picture>, String> {
+        let slot = {
+            let mut done = self.done.lock().map_err(|_| "a picture thread failed")?;
+            done.entry(path.to_path_buf()).or_default().clone()
+        };
+        slot.get_or_init(|| self.make(path).map(Arc::new)).clone()
+    }
+
+    fn make(&self, path: &Path) -> Result<Picture, String> {
+        let size = std::fs::metadata(path)
+            .map_err(|e| format!("cannot read: {e}"))?
+            .len();
+        if size > MAX_BYTES {
+            return Err(format!(
+                "the file is {} MB; qiao processes pictures up to {} MB: export a smaller one",
+                size / (1024 * 1024),
+                MAX_BYTES / (1024 * 1024)
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+        let key = xxhash_rust::xxh3::xxh3_128(&[SETTINGS.as_bytes(), &bytes].concat());
+        let dir = self.cache.join(format!("{key:032x}"));
+        let meta = dir.join("picture.json");
+        if let Ok(text) = std::fs::read_to_string(&meta)
+            && let Ok(mut picture) = serde_json::from_str::<Picture>(&text)
+            && picture.variants().all(|v| dir.join(&v.name).is_file())
+        {
+            picture.dir = dir;
+            return Ok(picture);
+        }
+        self.decoded.fetch_add(1, Ordering::Relaxed);
+        let (picture, files) = derive(&bytes)?;
+        // Written beside and renamed in, so a killed build never leaves half an entry.
+        let tmp = self
+            .cache
+            .join(format!(".{key:032x}.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let _ = std::fs::remove_dir_all(&tmp);
+            std::fs::create_dir_all(&tmp)?;
+            for (name, data) in &files {
+                std::fs::write(tmp.join(name), data)?;
+            }
+            let json = serde_json::to_string(&picture).map_err(std::io::Error::other)?;
+            std::fs::write(tmp.join("picture.json"), json)?;
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::rename(&tmp, &dir)
+        };
+        write().map_err(|e| {
+            format!(
+                "cannot write the picture cache {}: {e}",
+                self.cache.display()
+            )
+        })?;
+        Ok(Picture { dir, ..picture })
+    }
+}
+
+/// Encoded derivatives by file name, for the cache entry.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// Decodes and encodes every derivative: the picture's description and the files.
+fn derive(bytes: &[u8]) -> Result<(Picture, Files), String> {
+    let format = image::guess_format(bytes).map_err(|_| {
+        "not a picture qiao can read (JPEG, PNG, GIF or WebP), whatever its name says".to_owned()
+    })?;
+    if format == ImageFormat::Gif && is_animated_gif(bytes) {
+        let size = imagesize::blob_size(bytes).map_err(|e| format!("a damaged GIF: {e}"))?;
+        let picture = Picture {
+            width: size.width as u32,
+            height: size.height as u32,
+            webp: Vec::new(),
+            fallback: None,
+            social: None,
+            dir: PathBuf::new(),
+        };
+        return Ok((picture, Vec::new()));
+    }
+    // The header tells the size before anything is decoded: a huge picture is refused
+    // at once, whatever else is wrong with it.
+    if let Ok(size) = imagesize::blob_size(bytes)
+        && (size.width as u64) * (size.height as u64) > MAX_PIXELS
+    {
+        return Err(too_big(size.width as u64, size.height as u64));
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 8);
+    reader.limits(limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| format!("a damaged or unsupported picture: {e}"))?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(too_big(w.into(), h.into()));
+    }
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder)
+        .map_err(|e| format!("a damaged or unsupported picture: {e}"))?;
+    img.apply_orientation(orientation);
+    let (width, height) = (img.width(), img.height());
+    let has_alpha = img.color().has_alpha();
+    let mut files = Vec::new();
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|&x| x < width).collect();
+    widths.push(width.min(WIDTHS[WIDTHS.len() - 1]));
+    widths.dedup();
+    let scaled = |target: u32| -> DynamicImage {
+        if target >= width {
+            img.clone()
+        } else {
+            let h = ((u64::from(height) * u64::from(target) + u64::from(width) / 2)
+                / u64::from(width))
+            .max(1) as u32;
+            img.resize_exact(target, h, image::imageops::FilterType::CatmullRom)
+        }
+    };
+    let mut webp = Vec::new();
+    let mut largest = None;
+    for &target in &widths {
+        let small = scaled(target);
+        let data = encode_webp(&small)?;
+        let variant = Variant {
+            width: small.width(),
+            height: small.height(),
+            name: format!("{target}.webp"),
+            mime: "image/webp".into(),
+        };
+        files.push((variant.name.clone(), data));
+        webp.push(variant);
+        largest = Some(small);
+    }
+    let largest = largest.unwrap_or_else(|| img.clone());
+    // The fallback keeps the original's kind: JPEG stays JPEG; PNG (screenshots, charts,
+    // anything with transparency) stays PNG.
+    let (ext, mime, data) = if has_alpha || format == ImageFormat::Png {
+        ("png", "image/png", encode(&largest, ImageFormat::Png)?)
+    } else {
+        ("jpg", "image/jpeg", encode_jpeg(&largest)?)
+    };
+    let fallback = Variant {
+        width: largest.width(),
+        height: largest.height(),
+        name: format!("{}.{ext}", largest.width()),
+        mime: mime.into(),
+    };
+    files.push((fallback.name.clone(), data));
+    let social_img = scaled(width.min(SOCIAL_WIDTH));
+    let social = Variant {
+        width: social_img.width(),
+        height: social_img.height(),
+        name: format!("{}.social.jpg", social_img.width()),
+        mime: "image/jpeg".into(),
+    };
+    files.push((social.name.clone(), encode_jpeg(&social_img)?));
+    let picture = Picture {
+        width,
+        height,
+        webp,
+        fallback: Some(fallback),
+        social: Some(social),
+        dir: PathBuf::new(),
+    };
+    Ok((picture, files))
+}
+
+fn encode_webp(img: &DynamicImage) -> Result<Vec<u8>, String> {
+    let encoded = if img.color().has_alpha() {
+        let rgba = img.to_rgba8();
+        webp::Encoder::from_rgba(&rgba, rgba.width(), rgba.height()).encode(WEBP_QUALITY)
+    } else {
+        let rgb = img.to_rgb8();
+        webp::Encoder::from_rgb(&rgb, rgb.width(), rgb.height()).encode(WEBP_QUALITY)
+    };
+    Ok(encoded.to_vec())
+}
+
+fn encode_jpeg(img: &DynamicImage) -> Result<Vec<u8>, String> {
+    let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
+    let mut out = Cursor::new(Vec::new());
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
+    rgb.write_with_encoder(encoder)
+        .map_err(|e| format!("cannot encode JPEG: {e}"))?;
+    Ok(out.into_inner())
+}
+
+fn encode(img: &DynamicImage, format: ImageFormat) -> Result<Vec<u8>, String> {
+    // 8 bits a channel is what browsers show; 16-bit PNGs would only be larger.
+    let img = if img.color().has_alpha() {
+        DynamicImage::ImageRgba8(img.to_rgba8())
+    } else {
+        DynamicImage::ImageRgb8(img.to_rgb8())
+    };
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, format)
+        .map_err(|e| format!("cannot encode: {e}"))?;
+    Ok(out.into_inner())
+}
+
+fn too_big(width: u64, height: u64) -> String {
+    format!(
+        "the picture is {width} × {height} pixels; qiao processes pictures up to {} megapixels: export a smaller one",
+        MAX_PIXELS / 1_000_000
+    )
+}
+
+/// More than one image descriptor: an animation.
+fn is_animated_gif(bytes: &[u8]) -> bool {
+    use image::AnimationDecoder;
+    image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
+        .map(|d| d.into_frames().take(2).count() > 1)
+        .unwrap_or(false)
+}
