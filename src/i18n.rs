@@ -116,8 +116,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "map_note",
-        "颜色越深，资讯越多。点击国家查看相关资讯。",
-        "The darker a country, the more articles. Select a country to read them.",
+        "颜色深浅表示资讯数量，见图例。点击国家查看相关资讯。",
+        "Shades show how many articles a country has (see the legend). Select a country to read them.",
     ),
     ("map_legend", "资讯数量", "Articles"),
     ("map_no_articles", "暂无资讯", "No articles"),

@@ -196,8 +196,9 @@ pub struct Tick {
 }
 
 const CHART_WIDTH: u32 = 400;
-const CHART_HEIGHT: u32 = 170;
-/// Room for the tick numbers on the left, the axis title above, the years below.
+const CHART_HEIGHT: u32 = 180;
+/// Room for the tick numbers on the left, the axis title above, the years and the axis
+/// title below (a line each, so they do not touch when the chart is drawn larger).
 const PLOT: (u32, u32, u32, u32) = (34, 392, 26, 138);
 /// Beyond this many years, only every n-th is written, so labels do not overlap at 390 px.
 const YEAR_LABELS: usize = 12;
