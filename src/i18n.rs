@@ -116,6 +116,20 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("back_home", "返回首页", "Back to the home page"),
     ("choose_language", "请选择语言", "Choose a language"),
+    (
+        "map_title",
+        "合作国家和地区分布",
+        "Where the cooperation reaches",
+    ),
+    (
+        "map_note",
+        "颜色深浅表示资讯数量，见图例。点击国家查看相关资讯。",
+        "Shades show how many articles a country has (see the legend). Select a country to read them.",
+    ),
+    ("map_legend", "资讯数量", "Articles"),
+    ("map_no_articles", "暂无资讯", "No articles"),
+    ("timeline_title", "历年资讯数量", "Articles per year"),
+    ("timeline_articles", "篇数", "Articles"),
     ("region_asia", "亚洲", "Asia"),
     ("region_africa", "非洲", "Africa"),
     ("region_europe", "欧洲", "Europe"),
@@ -150,6 +164,15 @@ pub fn article_count(lang: Lang, n: usize) -> String {
         (Lang::Zh, n) => format!("{n} 篇"),
         (Lang::En, 1) => "1 article".to_owned(),
         (Lang::En, n) => format!("{n} articles"),
+    }
+}
+
+/// A range of counts in a legend: "2–5 篇" / "2–5 articles", or one count alone.
+pub fn count_range(lang: Lang, min: usize, max: usize) -> String {
+    match (lang, min == max) {
+        (_, true) => article_count(lang, min),
+        (Lang::Zh, false) => format!("{min}–{max} 篇"),
+        (Lang::En, false) => format!("{min}–{max} articles"),
     }
 }
 

@@ -16,6 +16,7 @@
 
 pub mod assets;
 pub mod attachment;
+pub mod charts;
 pub mod config;
 pub mod content;
 pub mod country;

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use crate::charts::{self, Partner, Timeline, WorldMap};
 use crate::config::AllianceKey;
 use crate::country::{CountryCode, Region};
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -205,6 +206,12 @@ pub fn page_key(
             }
             if matches!(list, ListKind::Home) && *n == 1 {
                 h.u64(terms_key(site, indexes, *lang));
+            }
+            // The timeline of a term's first page counts the years of all its articles.
+            if matches!(list, ListKind::Alliance(_) | ListKind::Country(_)) && *n == 1 {
+                for &i in items {
+                    h.u64(chrono::Datelike::year(&site.articles(*lang)[i].date) as u64);
+                }
             }
         }
         PageKind::Alliances(lang)
@@ -601,6 +608,8 @@ struct ListContext<'a> {
     pagination: Pagination,
     /// Only on the first home page: the ways to browse, with counts.
     sidebar: Option<Sidebar>,
+    /// On the first page of the home, alliance and country lists: articles per year.
+    timeline: Option<Timeline>,
     breadcrumbs: Vec<Link>,
 }
 
@@ -619,6 +628,8 @@ struct TermsContext<'a> {
     intro: &'static str,
     terms: Vec<TermCount>,
     regions: Vec<RegionGroup>,
+    /// Only on the countries page.
+    map: Option<WorldMap>,
     breadcrumbs: Vec<Link>,
 }
 
@@ -1190,6 +1201,19 @@ impl<'a> View<'a> {
                 .collect(),
         };
         let sidebar = (matches!(list, ListKind::Home) && n == 1).then(|| self.sidebar(lang));
+        let timeline = if n == 1 && !matches!(list, ListKind::Year(_)) {
+            let mut per_year = BTreeMap::new();
+            for &i in items {
+                *per_year
+                    .entry(chrono::Datelike::year(&articles[i].date))
+                    .or_insert(0) += 1;
+            }
+            // The bars link to the year pages, which list the whole portal's year: a term's
+            // list is paginated newest first, so no one page of it holds "its 2024".
+            charts::timeline(lang, &per_year, |y| self.link(&urls::year(lang, y)))
+        } else {
+            None
+        };
         let mut breadcrumbs = vec![self.crumb_home(lang)];
         match list {
             ListKind::Home => breadcrumbs.clear(),
@@ -1242,6 +1266,7 @@ impl<'a> View<'a> {
             articles: cards,
             pagination,
             sidebar,
+            timeline,
             breadcrumbs,
         }
     }
@@ -1362,6 +1387,7 @@ impl<'a> View<'a> {
             intro: i18n::get(lang, intro_key),
             terms,
             regions,
+            map: None,
             breadcrumbs: vec![self.crumb_home(lang)],
         }
     }
@@ -1392,14 +1418,29 @@ impl<'a> View<'a> {
                 }
             })
             .collect();
-        self.terms_page(
+        let tax = self.indexes.get(lang);
+        let partners = tax
+            .countries
+            .iter()
+            .map(|(code, items)| {
+                let partner = Partner {
+                    name: self.site.config.country_name(*code, lang),
+                    url: self.link(&urls::country(lang, *code)),
+                    count: items.len(),
+                };
+                (code.as_str(), partner)
+            })
+            .collect();
+        let mut page = self.terms_page(
             lang,
             path,
             Section::Countries,
             "countries_title",
             Vec::new(),
             regions,
-        )
+        );
+        page.map = Some(charts::world_map(lang, &partners));
+        page
     }
 
     fn tags(&self, lang: Lang, path: &str) -> TermsContext<'a> {
