@@ -86,14 +86,12 @@ pub fn output_path(rel: &Path, variant: &Variant) -> PathBuf {
         .join(file)
 }
 
-/// The site path of a derivative of the content file `rel`.
+/// The site path of a derivative of the content file `rel`, percent-encoded like every
+/// media link (file names may hold spaces and Chinese).
 pub fn site_path(rel: &Path, variant: &Variant) -> String {
-    format!(
-        "/{}",
-        output_path(rel, variant)
-            .to_string_lossy()
-            .replace('\\', "/")
-    )
+    let file = output_path(rel, variant);
+    let inside = file.strip_prefix("media").unwrap_or(&file);
+    crate::urls::media(&inside.to_string_lossy().replace('\\', "/"))
 }
 
 /// What `<img>`/`<source>` need: the fallback's link and the WebP `srcset`.

@@ -268,7 +268,7 @@ fn user_text_is_escaped_and_raw_html_sanitised() {
 #[test]
 fn relative_links_and_files_resolve() {
     let site = three_pairs();
-    site.write_bytes("content/news/2024/img/合作 photo.png", b"\x89PNG fake");
+    site.write_bytes("content/news/2024/img/合作 photo.png", &common::png(8, 6));
     site.write_bytes("content/news/shared/report.pdf", b"%PDF fake");
     site.article(
         "2024",
@@ -293,11 +293,11 @@ fn relative_links_and_files_resolve() {
     let srcs = zh.attrs(".prose img", "src");
     assert_eq!(
         srcs,
-        ["/media/news/2024/img/%E5%90%88%E4%BD%9C%20photo.png"; 2]
+        ["/media/news/2024/img/%E5%90%88%E4%BD%9C%20photo.8.png"; 2]
     );
     assert!(
         site.out()
-            .join("media/news/2024/img/合作 photo.png")
+            .join("media/news/2024/img/合作 photo.8.png")
             .is_file()
     );
     assert!(site.out().join("media/news/shared/report.pdf").is_file());
@@ -510,7 +510,7 @@ fn one_thread_and_many_build_the_same_bytes() {
 #[test]
 fn a_rebuild_into_the_same_folder_equals_a_clean_build() {
     let site = three_pairs();
-    site.write_bytes("content/news/2024/img.png", b"png");
+    site.write_bytes("content/news/2024/img.png", &common::png(8, 6));
     site.article(
         "2024",
         "pic",
@@ -535,7 +535,9 @@ fn a_rebuild_into_the_same_folder_equals_a_clean_build() {
     build_into(&site, &clean);
     common::assert_same_tree(&site.out(), &clean, "rebuild vs clean build");
     assert!(!site.exists("/en/news/pic/index.html"));
-    assert!(!site.exists("/media/news/2024/img.png"));
+    // The picture's derivatives went with its article.
+    assert!(!site.exists("/media/news/2024/img.8.png"));
+    assert!(!site.exists("/media/news/2024/img.8.webp"));
     assert!(
         !site.exists("/zh/countries/no/atom.xml") || site.exists("/zh/countries/no/index.html")
     );

@@ -12,66 +12,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Page, Site};
+use common::{Page, Site, png};
 
 const ORIGIN: &str = "https://news.example.org";
-
-/// A PNG of `width` × `height` pixels, encoded here (stored deflate blocks), so the
-/// fixtures carry real pictures without binary files in the repository.
-fn png(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xFFFF_FFFFu32;
-        for &b in bytes {
-            crc ^= b as u32;
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-        out.extend((data.len() as u32).to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend(data);
-        out.extend(&body);
-        out.extend(crc32(&body).to_be_bytes());
-    }
-    // Rows of RGB pixels, each after a filter byte of 0.
-    let mut raw = Vec::new();
-    for y in 0..height {
-        raw.push(0);
-        for x in 0..width {
-            raw.extend([(x * 255 / width) as u8, (y * 255 / height) as u8, 160]);
-        }
-    }
-    let mut zlib = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
-    for (i, block) in blocks.iter().enumerate() {
-        zlib.push(u8::from(i + 1 == blocks.len()));
-        zlib.extend((block.len() as u16).to_le_bytes());
-        zlib.extend((!(block.len() as u16)).to_le_bytes());
-        zlib.extend(*block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + byte as u32) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    zlib.extend(((b << 16) | a).to_be_bytes());
-    let mut ihdr = Vec::new();
-    ihdr.extend(width.to_be_bytes());
-    ihdr.extend(height.to_be_bytes());
-    ihdr.extend([8, 2, 0, 0, 0]);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &zlib);
-    chunk(&mut out, b"IEND", &[]);
-    out
-}
 
 /// A site without a description in `site.toml`, with photos in one article and none in
 /// another, and enough articles for a second page.
@@ -218,7 +161,8 @@ fn articles_have_a_card_picture_with_or_without_their_own() {
         serde_json::from_str(&s[0].text().collect::<String>()).unwrap()
     };
     let own = site.page("/en/news/with-photo/");
-    let photo = format!("{ORIGIN}/media/news/2024/photo.png");
+    // The article's first picture, as its 1200 px (here: full-size) social derivative.
+    let photo = format!("{ORIGIN}/media/news/2024/photo.64.social.jpg");
     assert_eq!(meta(&own, "og:image"), Some(photo.clone()));
     assert_eq!(meta(&own, "twitter:image"), Some(photo.clone()));
     assert_eq!(

@@ -20,7 +20,7 @@ fn site() -> Site {
         "title: English only\ndate: 2025-01-01\ncountries: [FR]",
         "Only English.",
     );
-    site.write_bytes("content/news/2024/photo.jpg", b"jpeg");
+    site.write_bytes("content/news/2024/photo.jpg", &common::jpeg(64, 48));
     site.article(
         "2024",
         "escape-me",
@@ -276,7 +276,7 @@ fn feeds_are_valid_atom_with_the_right_entries() {
     // Entry content links are absolute, so they work in a feed reader.
     assert!(
         text.contains(&format!(
-            "src=&quot;{ORIGIN}/media/news/2024/photo.jpg&quot;"
+            "src=&quot;{ORIGIN}/media/news/2024/photo.64.jpg&quot;"
         )),
         "{text}"
     );
@@ -339,7 +339,7 @@ fn articles_carry_social_cards_and_json_ld() {
     assert_eq!(meta("og:url"), Some(format!("{ORIGIN}/en/news/escape-me/")));
     assert_eq!(
         meta("og:image"),
-        Some(format!("{ORIGIN}/media/news/2024/photo.jpg"))
+        Some(format!("{ORIGIN}/media/news/2024/photo.64.social.jpg"))
     );
     assert_eq!(meta("og:locale").as_deref(), Some("en_US"));
     assert_eq!(meta("og:locale:alternate").as_deref(), Some("zh_CN"));
@@ -369,7 +369,7 @@ fn articles_carry_social_cards_and_json_ld() {
     assert_eq!(article["inLanguage"], "en");
     assert_eq!(
         article["image"][0],
-        format!("{ORIGIN}/media/news/2024/photo.jpg")
+        format!("{ORIGIN}/media/news/2024/photo.64.social.jpg")
     );
     assert_eq!(article["publisher"]["@type"], "Organization");
     assert_eq!(

@@ -24,6 +24,27 @@ zh = "中国—上合组织职教发展联盟"
 en = "China-SCO Vocational Education Development Alliance"
 "#;
 
+/// A real JPEG of `width` × `height` pixels (gradients), made by the test.
+pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    encoded(width, height, image::ImageFormat::Jpeg)
+}
+
+/// A real PNG of `width` × `height` pixels.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    encoded(width, height, image::ImageFormat::Png)
+}
+
+fn encoded(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 160])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, format)
+        .unwrap();
+    out.into_inner()
+}
+
 pub struct Site {
     pub dir: tempfile::TempDir,
 }
