@@ -36,8 +36,11 @@ def call(base, method, path, body=None):
 def main():
     out, page, originals = sys.argv[1], sys.argv[2], sys.argv[3:]
     port = free_port()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=out)
-    handler.log_message = lambda *a: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=out)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     dport = free_port()

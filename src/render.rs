@@ -508,8 +508,9 @@ struct LeadView<'a> {
     credit: Option<&'a str>,
 }
 
-/// Cards are a third of the column on a wide screen and the whole width on a phone.
-const CARD_SIZES: &str = "(min-width: 50rem) 16rem, calc(100vw - 2rem)";
+/// Thumbnails beside a card's headline (`.card-image` in the stylesheet); the home
+/// page's lead story shows its picture as wide as the text instead.
+const CARD_SIZES: &str = "(min-width: 50rem) 9rem, 7rem";
 
 #[derive(Serialize)]
 struct Card {
@@ -521,6 +522,8 @@ struct Card {
     image: Option<String>,
     /// The lead photo's thumbnail; a plain card without one.
     thumb: Option<PictureView>,
+    /// `sizes` of the thumbnail when the card is the home page's lead story.
+    lead_sizes: &'static str,
     alliances: Vec<Link>,
     countries: Vec<Link>,
 }
@@ -888,6 +891,7 @@ impl<'a> View<'a> {
             summary: a.summary.clone(),
             image: a.image.clone(),
             thumb: a.lead.as_ref().map(|l| self.picture(l, CARD_SIZES)),
+            lead_sizes: crate::images::SIZES,
             alliances: a
                 .alliances
                 .iter()
