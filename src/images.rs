@@ -59,6 +59,10 @@ pub struct Picture {
     /// The cache entry holding the variants' files.
     #[serde(skip)]
     pub dir: PathBuf,
+    /// Not processed yet (`qiao serve` makes derivatives in the background): the original
+    /// stands in until the next build.
+    #[serde(skip)]
+    pub deferred: bool,
 }
 
 impl Picture {
@@ -110,11 +114,13 @@ pub fn links(rel: &Path, picture: &Picture, urls: &crate::urls::Urls) -> Links {
         .map(|v| format!("{} {}w", urls.link(&site_path(rel, v)), v.width))
         .collect::<Vec<_>>()
         .join(", ");
-    let src = picture
-        .fallback
-        .as_ref()
-        .map(|v| urls.link(&site_path(rel, v)))
-        .unwrap_or_default();
+    // Without derivatives (yet), the original is what there is to show.
+    let src = match &picture.fallback {
+        Some(v) => urls.link(&site_path(rel, v)),
+        None => urls.link(&crate::urls::media(
+            &rel.to_string_lossy().replace('\\', "/"),
+        )),
+    };
     Links { src, srcset }
 }
 
@@ -134,6 +140,11 @@ type Slot = Arc<OnceLock<Result<Arc<Picture>, String>>>;
 /// and once ever per content (the cache).
 pub struct Processor {
     cache: PathBuf,
+    /// Leave pictures that are not in the cache for later, publishing the originals
+    /// meanwhile: `qiao serve` shows an edit at once and processes new photos after.
+    defer: bool,
+    /// The pictures left for later.
+    pending: Mutex<Vec<PathBuf>>,
     done: Mutex<HashMap<PathBuf, Slot>>,
     /// Pictures decoded in this build: cache misses. Tests read it to prove a second
     /// build decodes nothing.
@@ -141,12 +152,19 @@ pub struct Processor {
 }
 
 impl Processor {
-    pub fn new(site_root: &Path) -> Processor {
+    pub fn new(site_root: &Path, defer: bool) -> Processor {
         Processor {
             cache: site_root.join(CACHE_DIR).join("images"),
+            defer,
+            pending: Mutex::new(Vec::new()),
             done: Mutex::new(HashMap::new()),
             decoded: AtomicUsize::new(0),
         }
+    }
+
+    /// The pictures left for later by a deferring processor.
+    pub fn pending(&self) -> Vec<PathBuf> {
+        self.pending.lock().map(|p| p.clone()).unwrap_or_default()
     }
 
     /// The derivatives of the picture at `path`, made now or taken from the cache.
@@ -179,6 +197,22 @@ impl Processor {
         {
             picture.dir = dir;
             return Ok(picture);
+        }
+        if self.defer {
+            let size = imagesize::blob_size(&bytes)
+                .map_err(|e| format!("a damaged or unsupported picture: {e}"))?;
+            if let Ok(mut pending) = self.pending.lock() {
+                pending.push(path.to_path_buf());
+            }
+            return Ok(Picture {
+                width: size.width as u32,
+                height: size.height as u32,
+                webp: Vec::new(),
+                fallback: None,
+                social: None,
+                dir: PathBuf::new(),
+                deferred: true,
+            });
         }
         self.decoded.fetch_add(1, Ordering::Relaxed);
         let (picture, files) = derive(&bytes)?;
@@ -224,6 +258,7 @@ fn derive(bytes: &[u8]) -> Result<(Picture, Files), String> {
             fallback: None,
             social: None,
             dir: PathBuf::new(),
+            deferred: false,
         };
         return Ok((picture, Vec::new()));
     }
@@ -312,6 +347,7 @@ fn derive(bytes: &[u8]) -> Result<(Picture, Files), String> {
         fallback: Some(fallback),
         social: Some(social),
         dir: PathBuf::new(),
+        deferred: false,
     };
     Ok((picture, files))
 }

@@ -132,6 +132,9 @@ pub struct Cache {
     generation: u64,
     /// Leave the search index to [`Cache::take_pending_search`] when it must be redone.
     pub defer_search: bool,
+    /// Leave pictures not yet processed to [`Cache::take_pending_pictures`].
+    pub defer_pictures: bool,
+    pending_pictures: Vec<PathBuf>,
     pending: Option<PendingSearch>,
 }
 
@@ -151,6 +154,12 @@ impl PendingSearch {
 }
 
 impl Cache {
+    /// The pictures the last build published as originals; once their derivatives are
+    /// in the picture cache, a rebuild publishes those instead.
+    pub fn take_pending_pictures(&mut self) -> Vec<PathBuf> {
+        std::mem::take(&mut self.pending_pictures)
+    }
+
     pub fn take_pending_search(&mut self) -> Option<PendingSearch> {
         self.pending.take()
     }
@@ -231,7 +240,11 @@ fn load_with(
         .collect();
     let urls = Urls::new(config.base_url.clone());
     let (site, body_diags) = timings.time("markdown", || {
-        let converted = cache.as_deref_mut().map(|c| &mut c.converted);
+        let defer_pictures = cache.as_deref().is_some_and(|c| c.defer_pictures);
+        let converted = cache.as_deref_mut().map(|c| {
+            c.converted.defer_pictures = defer_pictures;
+            &mut c.converted
+        });
         site::assemble(root, config, corpus, assets, urls, converted)
     });
     diags.extend(body_diags);
@@ -491,6 +504,7 @@ pub fn build_with(
         site.articles(crate::lang::Lang::Zh).len() + site.articles(crate::lang::Lang::En).len();
     let pictures_decoded = site.pictures_decoded;
     if let Some(cache) = cache {
+        cache.pending_pictures = site.pending_pictures.clone();
         cache.outputs = outputs;
         cache.produced = Some(produced);
         if let Some(key) = sitemap_key {

@@ -111,6 +111,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         stopped: Mutex::new(false),
     });
     let mut cache = pipeline::Cache::default();
+    cache.defer_pictures = true;
     rebuild(&build, &shared, &mut cache);
 
     watch(build, shared.clone(), cache)?;
@@ -286,6 +287,7 @@ fn watch(
         }
     }
     cache.defer_search = true;
+    process_pictures(&build.root, cache.take_pending_pictures(), &tx);
     std::thread::spawn(move || {
         while let Ok(message) = rx.recv() {
             let Ok(stopped) = shared.stopped.lock() else {
@@ -308,6 +310,7 @@ fn watch(
                         rewatch(&mut watcher, folder);
                     }
                     rebuild(&build, &shared, &mut cache);
+                    process_pictures(&build.root, cache.take_pending_pictures(), &tx);
                     if let Some(pending) = cache.take_pending_search() {
                         let done = tx.clone();
                         std::thread::spawn(move || {
@@ -338,6 +341,30 @@ fn watch(
         }
     });
     Ok(())
+}
+
+/// Makes the derivatives of new pictures on their own thread, then rebuilds: until then
+/// the pages show the originals, so a new photo never holds up the preview.
+fn process_pictures(root: &Path, pictures: Vec<PathBuf>, done: &std::sync::mpsc::Sender<Message>) {
+    if pictures.is_empty() {
+        return;
+    }
+    println!(
+        "Processing {} new picture(s) in the background; pages show the originals meanwhile",
+        pictures.len()
+    );
+    let root = root.to_path_buf();
+    let done = done.clone();
+    std::thread::spawn(move || {
+        use rayon::prelude::*;
+        let processor = crate::images::Processor::new(&root, false);
+        // Errors are the build's to report, with file and line, on the rebuild.
+        pictures.par_iter().for_each(|p| {
+            let _ = processor.picture(p);
+        });
+        println!("Processed {} picture(s)", pictures.len());
+        let _ = done.send(Message::Changed(Vec::new()));
+    });
 }
 
 /// Watches a folder of the site again after it was created, removed or replaced (by a

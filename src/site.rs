@@ -67,12 +67,16 @@ pub struct References {
     pub media: BTreeSet<PathBuf>,
     /// Published as derivatives only, by their path relative to `content/`.
     pub pictures: BTreeMap<PathBuf, Arc<Picture>>,
+    /// A picture stands in for its derivatives until they are made: the article must be
+    /// converted again then.
+    pub deferred: bool,
 }
 
 impl References {
     fn extend(&mut self, other: References) {
         self.media.extend(other.media);
         self.pictures.extend(other.pictures);
+        self.deferred |= other.deferred;
     }
 
     /// Every referenced file and cached derivative is still on disk.
@@ -163,6 +167,9 @@ type Conversion = (Arc<Article>, References, Vec<Diagnostic>, Option<u64>);
 /// the set of articles its links could point to, did not change is not converted again.
 #[derive(Default)]
 pub struct ConvertCache {
+    /// Publish the originals of pictures not yet in the picture cache and leave them for
+    /// later ([`Site::pending_pictures`]), so a preview is not held up by decoding.
+    pub defer_pictures: bool,
     links: u64,
     entries: HashMap<PathBuf, CachedArticle>,
 }
@@ -186,6 +193,8 @@ pub struct Site {
     pub pictures: BTreeMap<PathBuf, Arc<Picture>>,
     /// Pictures decoded by this build (not found in the cache).
     pub pictures_decoded: usize,
+    /// Pictures left for later by a deferring build.
+    pub pending_pictures: Vec<PathBuf>,
     /// Absolute path of `content/`.
     pub content_dir: PathBuf,
     pub assets: Assets,
@@ -263,7 +272,8 @@ pub fn assemble(
         .canonicalize()
         .unwrap_or_else(|_| content_dir.clone());
     let index = ArticleIndex::new(&corpus);
-    let processor = Processor::new(root);
+    let defer = cache.as_deref().is_some_and(|c| c.defer_pictures);
+    let processor = Processor::new(root, defer);
     let resolver = Resolver {
         content_dir: &content_dir,
         canonical_content: &canonical_content,
@@ -313,8 +323,9 @@ pub fn assemble(
             converted.iter().map(|c| &c.0.file).collect();
         c.entries.retain(|file, _| present.contains(file));
         for (article, references, problems, fresh) in &converted {
-            // Only clean conversions are kept: a broken reference must be looked at again.
-            if let (Some(doc_hash), true) = (fresh, problems.is_empty()) {
+            // Only clean conversions are kept: a broken reference must be looked at again,
+            // and a picture still to be processed too.
+            if let (Some(doc_hash), true) = (fresh, problems.is_empty() && !references.deferred) {
                 c.entries.insert(
                     article.file.clone(),
                     CachedArticle {
@@ -357,6 +368,7 @@ pub fn assemble(
             media: references.media,
             pictures: references.pictures,
             pictures_decoded: processor.decoded.load(std::sync::atomic::Ordering::Relaxed),
+            pending_pictures: processor.pending(),
             content_dir,
             assets,
             asset_links,
@@ -534,6 +546,19 @@ impl Resolver<'_> {
                                 .borrow_mut()
                                 .pictures
                                 .insert(target.clone(), picture.clone());
+                            return Resolved::Picture {
+                                rel: target,
+                                picture,
+                                src: format!("{}{suffix}", links.src),
+                                srcset: links.srcset,
+                            };
+                        }
+                        Ok(picture) if picture.deferred => {
+                            // The original stands in until the derivatives are made.
+                            let links = images::links(&target, &picture, self.urls);
+                            let mut refs = files.borrow_mut();
+                            refs.deferred = true;
+                            refs.media.insert(target.clone());
                             return Resolved::Picture {
                                 rel: target,
                                 picture,

@@ -449,3 +449,45 @@ fn edits_are_seen_after_the_content_folder_is_replaced() {
         served(&body);
     }
 }
+
+#[test]
+fn a_new_photo_is_processed_in_the_background_while_its_page_is_served() {
+    let site = site();
+    site.write_bytes("content/news/2024/ceremony.jpg", &common::jpeg(2400, 1600));
+    for lang in ["zh", "en"] {
+        site.article(
+            "2024",
+            "photo",
+            lang,
+            "title: Photo\ndate: 2024-05-01\nimage:\n  src: ceremony.jpg\n  alt: The ceremony",
+            "Body.",
+        );
+    }
+    let server = Server::start(site.root());
+    // The first build published the original and left the photo for later.
+    let log = server.log();
+    let built = log.iter().position(|l| l.starts_with("Built "));
+    let deferred = log
+        .iter()
+        .position(|l| l.contains("Processing 1 new picture(s) in the background"));
+    assert!(
+        built.is_some() && deferred.is_some() && built < deferred,
+        "{log:?}"
+    );
+    // Then the derivatives arrive, and the page is rebuilt with them.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, page) = server.get("/en/news/photo/");
+        if page.contains("/media/news/2024/ceremony.1600.webp 1600w") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the derivatives never came:\n{page}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (status, _, _) = server.get_raw("/media/news/2024/ceremony.960.webp", &[]);
+    assert_eq!(status, 200);
+    assert!(site.root().join(".qiao-cache/images").is_dir());
+}

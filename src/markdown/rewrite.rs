@@ -292,6 +292,9 @@ fn sanitize_element(
                             let _ = el.set_attribute("width", &picture.width.to_string());
                             let _ = el.set_attribute("height", &picture.height.to_string());
                         }
+                        if srcset.is_empty() {
+                            continue; // no derivatives yet: the original, as it is
+                        }
                         el.before(
                             &format!(
                                 "<picture><source type=\"image/webp\" srcset=\"{}\" sizes=\"{}\">",

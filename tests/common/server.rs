@@ -13,6 +13,8 @@ pub struct Server {
     /// The server's own temporary folder (its `TMPDIR`), so that its private folder can
     /// be found, and checked to be gone after it stops.
     pub tmp: tempfile::TempDir,
+    /// Every line the server printed so far.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -29,8 +31,11 @@ impl Server {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line.clone());
                 if let Some(at) = line.find("http://127.0.0.1:") {
                     let url = line[at..]
                         .split_whitespace()
@@ -45,7 +50,17 @@ impl Server {
         let base = rx
             .recv_timeout(Duration::from_secs(120))
             .expect("qiao serve did not start");
-        Server { child, base, tmp }
+        Server {
+            child,
+            base,
+            tmp,
+            log,
+        }
+    }
+
+    /// What the server printed on standard output so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
     }
 
     /// The server's private folders in its temporary folder (one while it runs).
