@@ -308,3 +308,42 @@ fn concurrent_builds_into_one_folder_never_mix() {
         assert!(whole(&site.out(), &old, &new), "a mix of two builds");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn the_previous_build_is_kept_as_a_spare_that_shares_unchanged_files() {
+    use std::os::unix::fs::MetadataExt;
+    let site = small_site();
+    site.build_ok();
+    site.pair("2024", "kenya", "2024-03-01", "sco", "KE");
+    site.build_ok();
+    let spare = site.root().join(".public.qiao-spare");
+    assert!(
+        spare.join(".qiao-output").is_file(),
+        "the spare is a whole build"
+    );
+    let ino = |p: &Path| std::fs::metadata(p).unwrap().ino();
+    // Unchanged between the two builds: one file, linked from both trees.
+    assert_eq!(
+        ino(&spare.join("robots.txt")),
+        ino(&site.out().join("robots.txt"))
+    );
+    // Changed: two files, the live one the new build's.
+    let page = "en/news/kenya/index.html";
+    assert_ne!(ino(&spare.join(page)), ino(&site.out().join(page)));
+    assert!(
+        std::fs::read_to_string(site.out().join(page))
+            .unwrap()
+            .contains("China-SCO")
+    );
+    // A third build brings the spare up to date and switches again: still a clean build.
+    site.pair("2024", "kenya", "2024-03-01", "wvteda", "KE");
+    site.build_ok();
+    let clean = tempfile::tempdir().unwrap();
+    qiao::pipeline::build(&qiao::BuildOptions {
+        out: Some(clean.path().join("out")),
+        ..qiao::BuildOptions::new(site.root())
+    })
+    .unwrap();
+    common::assert_same_tree(&site.out(), &clean.path().join("out"), "third build");
+}

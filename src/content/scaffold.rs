@@ -47,6 +47,7 @@ const IGNORED: &[&str] = &[
     "/.public.qiao-lock",
     ".*.qiao-staging-*",
     ".*.qiao-old-*",
+    ".*.qiao-spare",
 ];
 
 fn ignore_build_files(root: &Path) -> Result<(), String> {
