@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -62,6 +63,7 @@ class Counter:
 
 
 def serve(root, counter):
+    root = os.path.abspath(root)
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -164,6 +166,13 @@ class Browser:
     def eval(self, script, *args):
         return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})
 
+    def check(self, script):
+        """A condition on the page; false while the page is still loading or fails it."""
+        try:
+            return bool(self.eval("try { " + script + " } catch (e) { return false; }"))
+        except urllib.error.HTTPError:
+            return False
+
     def new_tab(self):
         handle = self.s("POST", "/window/new", {"type": "tab"})["handle"]
         self.s("POST", "/window", {"handle": handle})
@@ -187,7 +196,7 @@ def settle(counter, check, browser, timeout=60):
         now = counter.snapshot()
         if now != last:
             last, since = now, time.time()
-        elif time.time() - since > 1.0 and browser.eval(check):
+        elif time.time() - since > 1.0 and browser.check(check):
             return True
     return False
 
@@ -218,31 +227,39 @@ def measure(site, root):
     server = serve(root, counter)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     rows = []
+    logged = 0
     try:
         for lang, queries in QUERIES.items():
             # A new reader per language: a fresh profile with an empty cache.
             browser = Browser()
-            page = base + site.search_url.format(lang=lang)
-            for i, q in enumerate(queries):
-                before, _ = counter.snapshot()
-                if i == 0:
-                    browser.goto(page + "?q=" + urllib.parse.quote(q))
-                    kind = "first (in the URL)"
-                elif i < 3:
-                    type_query(browser, site.input_css, q)
-                    kind = "later (typed)"
-                else:
-                    # A returning reader: same profile and cache, a new tab, a new query.
-                    browser.new_tab()
-                    browser.goto(page + "?q=" + urllib.parse.quote(q))
-                    kind = "returning reader"
-                ok = settle(counter, site.done_js, browser)
-                after, _ = counter.snapshot()
-                rows.append({"site": site.name, "lang": lang, "query": q, "kind": kind,
-                             "bytes": after - before, "ok": ok})
-                print(f"{site.name:8} {lang} {kind:20} {q:22} {(after - before) / 1024:8.1f} KB"
-                      + ("" if ok else "  (results not seen)"), flush=True)
-            browser.close()
+            try:
+                page = base + site.search_url.format(lang=lang)
+                for i, q in enumerate(queries):
+                    before, _ = counter.snapshot()
+                    if i == 0:
+                        browser.goto(page + "?q=" + urllib.parse.quote(q))
+                        kind = "first (in the URL)"
+                    elif i < 3:
+                        type_query(browser, site.input_css, q)
+                        kind = "later (typed)"
+                    else:
+                        # A returning reader: same profile and cache, a new tab, a new query.
+                        browser.new_tab()
+                        browser.goto(page + "?q=" + urllib.parse.quote(q))
+                        kind = "returning reader"
+                    ok = settle(counter, site.done_js, browser)
+                    after, _ = counter.snapshot()
+                    if os.environ.get("BENCH_LOG"):
+                        with counter.lock:
+                            for path, status, n in counter.log[logged:]:
+                                print(f"    {status} {n:8} {urllib.parse.unquote(path)}")
+                    logged = len(counter.log)
+                    rows.append({"site": site.name, "lang": lang, "query": q, "kind": kind,
+                                 "bytes": after - before, "ok": ok})
+                    print(f"{site.name:8} {lang} {kind:20} {q:22} {(after - before) / 1024:8.1f} KB"
+                          + ("" if ok else "  (results not seen)"), flush=True)
+            finally:
+                browser.close()
     finally:
         server.shutdown()
     return rows
