@@ -16,9 +16,10 @@ use crate::schema::{self, Fields};
 const WRITER_MEMORY: usize = 120_000_000;
 /// Doc store block size: one block is fetched per shown hit, so smaller blocks mean fewer
 /// bytes for a results page, at a small cost in compression.
-/// With bodies cut to an excerpt a document is about 1 KB compressed, so a 2 KB block holds
-/// one or two: a hit costs about what it shows.
-const DOCSTORE_BLOCK: usize = 2 * 1024;
+/// With bodies cut to an excerpt a document is about 500 bytes compressed, so a 1 KB block
+/// holds one to three: a hit costs about what it shows. Its price is a larger skip index
+/// (in the hot cache) and worse compression of the file as a whole, which nobody fetches.
+const DOCSTORE_BLOCK: usize = 1024;
 /// The stored opening of the body that snippets are cut from: a few snippet windows
 /// (240 bytes each), so that most matches in the first paragraphs get a marked snippet
 /// while a hit costs a fraction of its whole text. Matches further on fall back to the
