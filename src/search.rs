@@ -51,6 +51,11 @@ pub struct ManifestFile {
     /// before checksums were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub xxh3: Option<String>,
+    /// The browser fetches this file whole when it opens the index, as tantivy reads all
+    /// of it anyway: compressed, and kept by the browser's cache under its fingerprinted
+    /// name, where range answers are fetched again on every visit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub whole: bool,
 }
 
 /// Every file of `search/`: `(path inside the output, contents)`.
@@ -96,6 +101,8 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
     for file in index {
         let url = fingerprint(&file.name, &file.bytes);
         entries.push(ManifestFile {
+            // The term dictionaries: tantivy loads each whole to open the index.
+            whole: file.name.ends_with(".term"),
             name: file.name,
             url: url.clone(),
             len: file.bytes.len(),
@@ -111,6 +118,7 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
         url: hot_url.clone(),
         len: hot_bytes.len(),
         xxh3: Some(checksum(&hot_bytes)),
+        whole: true,
     };
     out.push((format!("{SEARCH_DIR}/{hot_url}"), hot_bytes));
     let manifest = Manifest {
@@ -128,9 +136,9 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
 /// dictionary, norms and facet columns but no postings of real words and no stored
 /// documents. Recorded through the browser's own block cache, so the blocks line up.
 /// The field norms (a byte per article and field) are taken whole: every query scores
-/// with them, each hit in a different block. The term dictionaries are left out: tantivy
-/// reads each whole when it opens the index, in one range request that also shows the
-/// browser whether the file is intact, which a copy made at build time could not.
+/// with them, each hit in a different block. The term dictionaries are left out: the
+/// browser fetches them whole (see [`ManifestFile::whole`]), which also shows it whether
+/// they are intact, as a copy made at build time could not.
 fn hot_cache(index: &[writer::IndexFile]) -> tantivy::Result<Vec<u8>> {
     struct Copies(Vec<std::sync::Arc<[u8]>>);
     impl Fetch for Copies {

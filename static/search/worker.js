@@ -95,7 +95,11 @@ async function init(manifestUrl) {
   files = manifest.files.map((f) => ({ url: new URL(f.url, base).href, len: f.len }));
   // The module and the hot cache (the index blocks every search reads) at once: both
   // have fingerprinted names, so a returning reader's cache answers for both.
-  const [wasm, hot] = await Promise.all([fetch(new URL(manifest.wasm, base)), hotCache(manifest.hot, base)]);
+  const [wasm, hot] = await Promise.all([
+    fetch(new URL(manifest.wasm, base)),
+    wholeFile(manifest.hot, base),
+    ...manifest.files.map((f, i) => f.whole && wholeFile(f, base).then((bytes) => wholeFiles.set(i, bytes))),
+  ]);
   if (!wasm.ok) throw new Error("search module: HTTP " + wasm.status);
   const imports = { env: { qiao_fetch } };
   const { instance } = await WebAssembly.instantiate(await wasm.arrayBuffer(), imports);
@@ -107,14 +111,18 @@ async function init(manifestUrl) {
   }
 }
 
-async function hotCache(entry, base) {
+// A file the manifest says to fetch whole (the hot cache, the term dictionaries): an
+// ordinary GET, so it comes compressed and the browser's cache keeps it.
+async function wholeFile(entry, base) {
   if (!entry) return new Uint8Array(0);
   const res = await fetch(new URL(entry.url, base));
-  if (!res.ok) throw new Error("search hot cache: HTTP " + res.status);
+  if (!res.ok) throw new Error(entry.url + ": HTTP " + res.status);
   const bytes = new Uint8Array(await res.arrayBuffer());
+  stats.requests += 1;
+  stats.bytes += bytes.length;
   if (bytes.length !== entry.len) {
     problem = "damaged";
-    throw new Error("search hot cache: " + bytes.length + " bytes, the manifest says " + entry.len);
+    throw new Error(entry.url + ": " + bytes.length + " bytes, the manifest says " + entry.len);
   }
   return bytes;
 }
