@@ -166,12 +166,12 @@ class Browser:
     def eval(self, script, *args):
         return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})
 
-    def check(self, script):
-        """A condition on the page; false while the page is still loading or fails it."""
+    def state(self, script):
+        """What the page shows, as a string; empty while it is still loading."""
         try:
-            return bool(self.eval("try { " + script + " } catch (e) { return false; }"))
+            return self.eval("try { " + script + " } catch (e) { return ''; }") or ""
         except urllib.error.HTTPError:
-            return False
+            return ""
 
     def new_tab(self):
         handle = self.s("POST", "/window/new", {"type": "tab"})["handle"]
@@ -186,9 +186,10 @@ class Browser:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def settle(counter, check, browser, timeout=60):
-    """Waits until the page says the results are shown and nothing went over the wire for
-    a while (the searcher fetches synchronously, so a quiet server means it is done)."""
+def settle(counter, state_js, previous, browser, timeout=60):
+    """Waits until the page shows results other than `previous` and nothing went over the
+    wire for a second (the searcher fetches synchronously, so a quiet server means it is
+    done); returns the results shown, or None on timeout."""
     deadline = time.time() + timeout
     last, since = counter.snapshot(), time.time()
     while time.time() < deadline:
@@ -196,24 +197,32 @@ def settle(counter, check, browser, timeout=60):
         now = counter.snapshot()
         if now != last:
             last, since = now, time.time()
-        elif time.time() - since > 1.0 and browser.check(check):
-            return True
-    return False
+        elif time.time() - since > 1.0:
+            state = browser.state(state_js)
+            if state and state != previous:
+                return state
+    return None
 
 
 class Site:
-    """How to drive one search page: its URL and how to tell its results are shown."""
+    """How to drive one search page: its URL, its search box, and a script that sums up
+    the results shown (the count line and the first hit), empty while it is searching."""
 
-    def __init__(self, name, search_url, input_css, done_js):
-        self.name, self.search_url, self.input_css, self.done_js = name, search_url, input_css, done_js
+    def __init__(self, name, search_url, input_css, state_js):
+        self.name, self.search_url, self.input_css = name, search_url, input_css
+        self.state_js = state_js
 
 
 QIAO = Site("qiao", "/{lang}/search/", "#search-input",
             "const s = document.getElementById('search-status').textContent;"
             "const loading = JSON.parse(document.getElementById('search-config').textContent)"
-            ".strings.search_loading; return !!s && s !== loading;")
+            ".strings.search_loading; if (!s || s === loading) return '';"
+            "const a = document.querySelector('#search-results a');"
+            "return s + '|' + (a ? a.getAttribute('href') : '');")
 PAGEFIND = Site("pagefind", "/{lang}/search/", ".pagefind-ui__search-input",
-                "return !!document.querySelector('.pagefind-ui__message');")
+                "const m = document.querySelector('.pagefind-ui__message'); if (!m) return '';"
+                "const a = document.querySelector('.pagefind-ui__result-link');"
+                "return m.textContent + '|' + (a ? a.getAttribute('href') : '');")
 
 
 def type_query(browser, css, text):
@@ -232,6 +241,7 @@ def measure(site, root):
         for lang, queries in QUERIES.items():
             # A new reader per language: a fresh profile with an empty cache.
             browser = Browser()
+            shown = ""
             try:
                 page = base + site.search_url.format(lang=lang)
                 for i, q in enumerate(queries):
@@ -247,7 +257,8 @@ def measure(site, root):
                         browser.new_tab()
                         browser.goto(page + "?q=" + urllib.parse.quote(q))
                         kind = "returning reader"
-                    ok = settle(counter, site.done_js, browser)
+                    shown = settle(counter, site.state_js, "" if i in (0, 3) else shown, browser)
+                    ok = shown is not None
                     after, _ = counter.snapshot()
                     if os.environ.get("BENCH_LOG"):
                         with counter.lock:
