@@ -128,6 +128,7 @@ fn optimise(manifest_dir: &Path, wasm: &Path) -> PathBuf {
             .status();
         match status {
             Ok(s) if s.success() && std::fs::rename(&partial, &optimised).is_ok() => {
+                remove_stale(&optimised);
                 return optimised;
             }
             Ok(s) => println!(
@@ -191,6 +192,18 @@ fn ensure_target() {
              distribution for wasm32), or install Rust with rustup (https://rustup.rs) and \
              build again"
         ),
+    }
+}
+
+/// Removes the optimised modules of earlier searchers, which no build will use again.
+fn remove_stale(current: &Path) {
+    let Some(dir) = current.parent() else { return };
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if path != current && name.is_some_and(|n| n.ends_with(".opt.wasm")) {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
