@@ -166,10 +166,10 @@ class Browser:
     def eval(self, script, *args):
         return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})
 
-    def state(self, script):
-        """What the page shows, as a string; empty while it is still loading."""
+    def state(self, script, query):
+        """What the page shows for `query`, as a string; empty while it is still loading."""
         try:
-            return self.eval("try { " + script + " } catch (e) { return ''; }") or ""
+            return self.eval("try { " + script + " } catch (e) { return ''; }", query) or ""
         except urllib.error.HTTPError:
             return ""
 
@@ -186,8 +186,9 @@ class Browser:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
-def settle(counter, state_js, previous, browser, timeout=60):
-    """Waits until the page shows results other than `previous` and nothing went over the
+def settle(counter, state_js, query, previous, browser, timeout=60):
+    """Waits until the page shows results for `query` other than `previous` (Pagefind says
+    the query in its count line; qiao puts it in the URL) and nothing went over the
     wire for a second (the searcher fetches synchronously, so a quiet server means it is
     done); returns the results shown, or None on timeout."""
     deadline = time.time() + timeout
@@ -198,7 +199,7 @@ def settle(counter, state_js, previous, browser, timeout=60):
         if now != last:
             last, since = now, time.time()
         elif time.time() - since > 1.0:
-            state = browser.state(state_js)
+            state = browser.state(state_js, query)
             if state and state != previous:
                 return state
     return None
@@ -216,11 +217,13 @@ class Site:
 QIAO = Site("qiao", "/{lang}/search/", "#search-input",
             "const s = document.getElementById('search-status').textContent;"
             "const loading = JSON.parse(document.getElementById('search-config').textContent)"
-            ".strings.search_loading; if (!s || s === loading) return '';"
+            ".strings.search_loading; if (!s || s === loading"
+            " || new URLSearchParams(location.search).get('q') !== arguments[0]) return '';"
             "const a = document.querySelector('#search-results a');"
             "return s + '|' + (a ? a.getAttribute('href') : '');")
 PAGEFIND = Site("pagefind", "/{lang}/search/", ".pagefind-ui__search-input",
-                "const m = document.querySelector('.pagefind-ui__message'); if (!m) return '';"
+                "const m = document.querySelector('.pagefind-ui__message');"
+                " if (!m || !m.textContent.includes(arguments[0])) return '';"
                 "const a = document.querySelector('.pagefind-ui__result-link');"
                 "return m.textContent + '|' + (a ? a.getAttribute('href') : '');")
 
@@ -257,7 +260,7 @@ def measure(site, root):
                         browser.new_tab()
                         browser.goto(page + "?q=" + urllib.parse.quote(q))
                         kind = "returning reader"
-                    shown = settle(counter, site.state_js, "" if i in (0, 3) else shown, browser)
+                    shown = settle(counter, site.state_js, q, "" if i in (0, 3) else shown, browser)
                     ok = shown is not None
                     after, _ = counter.snapshot()
                     if os.environ.get("BENCH_LOG"):
