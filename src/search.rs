@@ -266,8 +266,7 @@ pub fn open(out: &Path) -> Result<(Engine, RangeDirectory), String> {
     })?;
     let manifest: Manifest =
         serde_json::from_slice(&bytes).map_err(|e| damaged(&dir, MANIFEST, e))?;
-    let mut contents = Vec::with_capacity(manifest.files.len());
-    for f in &manifest.files {
+    let read = |f: &ManifestFile| -> Result<Vec<u8>, String> {
         let bytes = std::fs::read(dir.join(&f.url)).map_err(|e| damaged(&dir, &f.url, e))?;
         if bytes.len() != f.len {
             let why = format!("{} bytes, the manifest says {}", bytes.len(), f.len);
@@ -278,8 +277,13 @@ pub fn open(out: &Path) -> Result<(Engine, RangeDirectory), String> {
         {
             return Err(damaged(&dir, &f.url, "its checksum does not match"));
         }
-        contents.push(bytes);
-    }
+        Ok(bytes)
+    };
+    let contents = manifest
+        .files
+        .iter()
+        .map(read)
+        .collect::<Result<Vec<_>, _>>()?;
     let files = manifest
         .files
         .iter()
@@ -289,6 +293,13 @@ pub fn open(out: &Path) -> Result<(Engine, RangeDirectory), String> {
         })
         .collect();
     let directory = RangeDirectory::new(files, Verified(contents));
+    // Warmed from the hot cache as the browser's searcher is, so the CLI (and the tests
+    // that compare it with the browser) search through the same blocks.
+    if let Some(hot) = &manifest.hot {
+        directory
+            .warm(&read(hot)?)
+            .map_err(|e| damaged(&dir, &hot.url, e))?;
+    }
     let engine = guarded(&dir, || {
         tantivy::Index::open(directory.clone()).and_then(Engine::open)
     })?;
