@@ -78,7 +78,73 @@ fn main() {
         .join(WASM_TARGET)
         .join("wasm")
         .join("qiao_search_wasm.wasm");
+    let wasm = optimise(&manifest_dir, &wasm);
     copy(&wasm, &out_dir.join("qiao_search.wasm"));
+}
+
+/// Features rustc's wasm32-unknown-unknown output uses, which wasm-opt must accept.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+];
+
+/// Shrinks the searcher with binaryen's `wasm-opt -Oz` when it is installed (on PATH, as
+/// `QIAO_WASM_OPT`, or where `.ci/run` puts it: `target/tools`): readers download it, and
+/// it saves about 6% after gzip. It takes minutes, so its output is kept beside the input,
+/// named by the input's hash, and reused until the searcher changes. Without wasm-opt, or
+/// if it fails, the searcher is used as rustc wrote it: larger, never wrong.
+fn optimise(manifest_dir: &Path, wasm: &Path) -> PathBuf {
+    println!("cargo:rerun-if-env-changed=QIAO_WASM_OPT");
+    let Ok(bytes) = std::fs::read(wasm) else {
+        return wasm.to_path_buf();
+    };
+    // A cache key, not a published name: std's hasher is stable enough within one toolchain.
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(&bytes, &mut hasher);
+    let optimised = wasm.with_extension(format!(
+        "{:016x}.opt.wasm",
+        std::hash::Hasher::finish(&hasher)
+    ));
+    if optimised.is_file() {
+        return optimised;
+    }
+    let candidates = [
+        env::var_os("QIAO_WASM_OPT").map(PathBuf::from),
+        Some(manifest_dir.join("target/tools/node_modules/.bin/wasm-opt")),
+        Some(PathBuf::from("wasm-opt")),
+    ];
+    // Written under another name first: an interrupted run must not leave a half file
+    // that a later build would take for the cached result.
+    let partial = optimised.with_extension("partial");
+    for tool in candidates.into_iter().flatten() {
+        let status = Command::new(&tool)
+            .arg("-Oz")
+            .args(WASM_FEATURES)
+            .arg(wasm)
+            .arg("-o")
+            .arg(&partial)
+            .status();
+        match status {
+            Ok(s) if s.success() && std::fs::rename(&partial, &optimised).is_ok() => {
+                remove_stale(&optimised);
+                return optimised;
+            }
+            Ok(s) => println!(
+                "cargo:warning={} failed on the search module ({s}); using it unoptimised",
+                tool.display()
+            ),
+            Err(_) => continue,
+        }
+        let _ = std::fs::remove_file(&partial);
+        return wasm.to_path_buf();
+    }
+    println!(
+        "cargo:warning=wasm-opt (binaryen) not found: the search module is not size-optimised; \
+         `npm install --prefix target/tools binaryen` or set QIAO_WASM_OPT"
+    );
+    wasm.to_path_buf()
 }
 
 /// Makes sure the standard library for wasm32 is installed, adding it through rustup when
@@ -126,6 +192,18 @@ fn ensure_target() {
              distribution for wasm32), or install Rust with rustup (https://rustup.rs) and \
              build again"
         ),
+    }
+}
+
+/// Removes the optimised modules of earlier searchers, which no build will use again.
+fn remove_stale(current: &Path) {
+    let Some(dir) = current.parent() else { return };
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if path != current && name.is_some_and(|n| n.ends_with(".opt.wasm")) {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 

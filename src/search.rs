@@ -33,6 +33,11 @@ pub struct Manifest {
     pub wasm: String,
     /// Index files in the order the searcher numbers them; `meta.json` first.
     pub files: Vec<ManifestFile>,
+    /// The hot cache: the index blocks every search reads, in one file the browser
+    /// fetches whole (compressed, cached for good) instead of as dozens of range reads.
+    /// Absent in manifests written before it was; its `name` is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot: Option<ManifestFile>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -46,6 +51,11 @@ pub struct ManifestFile {
     /// before checksums were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub xxh3: Option<String>,
+    /// The browser fetches this file whole when it opens the index, as tantivy reads all
+    /// of it anyway: compressed, and kept by the browser's cache under its fingerprinted
+    /// name, where range answers are fetched again on every visit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub whole: bool,
 }
 
 /// Every file of `search/`: `(path inside the output, contents)`.
@@ -83,11 +93,16 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
     let index =
         writer::write(index_docs).map_err(|e| format!("writing the search index failed: {e}"))?;
 
-    let mut out = Vec::with_capacity(index.len() + 2);
+    let hot_bytes =
+        hot_cache(&index).map_err(|e| format!("writing the search index failed: {e}"))?;
+
+    let mut out = Vec::with_capacity(index.len() + 3);
     let mut entries = Vec::with_capacity(index.len());
     for file in index {
         let url = fingerprint(&file.name, &file.bytes);
         entries.push(ManifestFile {
+            // The term dictionaries: tantivy loads each whole to open the index.
+            whole: file.name.ends_with(".term"),
             name: file.name,
             url: url.clone(),
             len: file.bytes.len(),
@@ -97,13 +112,67 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
     }
     let wasm = fingerprint("qiao-search.wasm", WASM);
     out.push((format!("{SEARCH_DIR}/{wasm}"), WASM.to_vec()));
+    let hot_url = fingerprint("hot.bin", &hot_bytes);
+    let hot = ManifestFile {
+        name: String::new(),
+        url: hot_url.clone(),
+        len: hot_bytes.len(),
+        xxh3: Some(checksum(&hot_bytes)),
+        whole: true,
+    };
+    out.push((format!("{SEARCH_DIR}/{hot_url}"), hot_bytes));
     let manifest = Manifest {
         wasm,
         files: entries,
+        hot: Some(hot),
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
     out.push((format!("{SEARCH_DIR}/{MANIFEST}"), json));
     Ok(out)
+}
+
+/// The index blocks that opening the index and any search read whatever the words: a
+/// search for a word no site has, asking for counts only, touches each field's term
+/// dictionary, norms and facet columns but no postings of real words and no stored
+/// documents. Recorded through the browser's own block cache, so the blocks line up.
+/// The field norms (a byte per article and field) are taken whole: every query scores
+/// with them, each hit in a different block. The term dictionaries are left out: the
+/// browser fetches them whole (see [`ManifestFile::whole`]), which also shows it whether
+/// they are intact, as a copy made at build time could not.
+fn hot_cache(index: &[writer::IndexFile]) -> tantivy::Result<Vec<u8>> {
+    struct Copies(Vec<std::sync::Arc<[u8]>>);
+    impl Fetch for Copies {
+        fn fetch(&self, file: usize, range: Range<usize>) -> io::Result<Vec<u8>> {
+            Ok(self.0[file][range].to_vec())
+        }
+    }
+    let files = index
+        .iter()
+        .map(|f| FileEntry {
+            name: f.name.clone(),
+            len: f.bytes.len(),
+        })
+        .collect();
+    // Copies of the files, as Fetch must own its source; dropped on return.
+    let contents = index
+        .iter()
+        .map(|f| std::sync::Arc::from(&f.bytes[..]))
+        .collect();
+    let directory = RangeDirectory::new(files, Copies(contents));
+    let engine = tantivy::Index::open(directory.clone()).and_then(Engine::open)?;
+    for lang in Lang::ALL {
+        engine.search(&qiao_search::Request {
+            query: "qiaohotcache".into(),
+            lang: Some(lang.code().into()),
+            limit: Some(0),
+            ..qiao_search::Request::default()
+        })?;
+    }
+    for file in index.iter().filter(|f| f.name.ends_with(".fieldnorm")) {
+        let path = Path::new(&file.name);
+        tantivy::Directory::get_file_handle(&directory, path)?.read_bytes(0..file.bytes.len())?;
+    }
+    Ok(directory.hot_cache(|name| !name.ends_with(".term")))
 }
 
 /// The text of an article's HTML for the index: tags dropped (block ends become line
@@ -197,8 +266,7 @@ pub fn open(out: &Path) -> Result<(Engine, RangeDirectory), String> {
     })?;
     let manifest: Manifest =
         serde_json::from_slice(&bytes).map_err(|e| damaged(&dir, MANIFEST, e))?;
-    let mut contents = Vec::with_capacity(manifest.files.len());
-    for f in &manifest.files {
+    let read = |f: &ManifestFile| -> Result<Vec<u8>, String> {
         let bytes = std::fs::read(dir.join(&f.url)).map_err(|e| damaged(&dir, &f.url, e))?;
         if bytes.len() != f.len {
             let why = format!("{} bytes, the manifest says {}", bytes.len(), f.len);
@@ -209,8 +277,13 @@ pub fn open(out: &Path) -> Result<(Engine, RangeDirectory), String> {
         {
             return Err(damaged(&dir, &f.url, "its checksum does not match"));
         }
-        contents.push(bytes);
-    }
+        Ok(bytes)
+    };
+    let contents = manifest
+        .files
+        .iter()
+        .map(read)
+        .collect::<Result<Vec<_>, _>>()?;
     let files = manifest
         .files
         .iter()
@@ -220,6 +293,13 @@ pub fn open(out: &Path) -> Result<(Engine, RangeDirectory), String> {
         })
         .collect();
     let directory = RangeDirectory::new(files, Verified(contents));
+    // Warmed from the hot cache as the browser's searcher is, so the CLI (and the tests
+    // that compare it with the browser) search through the same blocks.
+    if let Some(hot) = &manifest.hot {
+        directory
+            .warm(&read(hot)?)
+            .map_err(|e| damaged(&dir, &hot.url, e))?;
+    }
     let engine = guarded(&dir, || {
         tantivy::Index::open(directory.clone()).and_then(Engine::open)
     })?;

@@ -146,6 +146,31 @@ fn flipped_bytes_in_the_term_dictionary_show_the_damaged_message() {
     );
 }
 
+#[test]
+fn a_truncated_hot_cache_shows_the_damaged_message() {
+    let site = search_site();
+    let server = Server::start(site.root());
+    let dir = server.out_dir().join("search");
+    let hot = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("hot."))
+        })
+        .expect("a hot cache file");
+    let bytes = std::fs::read(&hot).unwrap();
+    std::fs::write(&hot, &bytes[..bytes.len() / 2]).unwrap();
+    let b = Browser::start();
+    b.goto(&format!("{}/en/search/?q=Luban", server.base));
+    let message = b.wait_for("an error message", "const e = document.querySelector('#search-results .search-error'); return e && e.textContent");
+    assert!(
+        message.as_str().unwrap().contains("is damaged"),
+        "{message}"
+    );
+}
+
 /// Waits until the first hit links to `href`.
 fn first_hit(b: &Browser, href: &str) {
     b.wait_for(

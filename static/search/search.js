@@ -10,6 +10,7 @@
   const results = document.getElementById("search-results");
   const facets = document.getElementById("search-facets");
   const status = document.getElementById("search-status");
+  const more = document.getElementById("search-more");
   const strings = config.strings;
   const FILTERS = [
     ["alliance", "alliances", "alliances_title", config.alliances],
@@ -24,6 +25,12 @@
   let sequence = 0;
   let failed = false;
   let timer = null;
+  // Hits asked for: each shown hit costs a doc store read, so a page starts with a few
+  // and the reader asks for more.
+  const PAGE = 10;
+  // The searcher's cap (qiao_search::engine::MAX_LIMIT).
+  const MAX_LIMIT = 100;
+  let limit = PAGE;
 
   const worker = new Worker(config.worker);
   worker.postMessage({ type: "init", manifest: config.manifest });
@@ -50,6 +57,7 @@
 
   function showError(message, kind) {
     failed = true;
+    more.hidden = true;
     status.textContent = "";
     results.innerHTML = "";
     const p = document.createElement("p");
@@ -60,9 +68,11 @@
     results.appendChild(p);
   }
 
-  function run() {
+  function run(keepLimit) {
     if (failed) return;
     sequence += 1;
+    if (!keepLimit) limit = PAGE;
+    more.hidden = true;
     if (!state.q.trim()) {
       results.innerHTML = "";
       facets.innerHTML = "";
@@ -73,7 +83,7 @@
     worker.postMessage({
       type: "search",
       id: sequence,
-      request: { query: state.q, lang: config.lang, alliance: state.alliance, country: state.country, year: state.year, limit: 50 },
+      request: { query: state.q, lang: config.lang, alliance: state.alliance, country: state.country, year: state.year, limit },
     });
   }
 
@@ -122,6 +132,7 @@
       list.appendChild(item);
     }
     results.appendChild(list);
+    more.hidden = response.hits.length >= response.total || limit >= MAX_LIMIT;
     renderFacets(response.facets);
   }
 
@@ -166,6 +177,10 @@
     }
   }
 
+  more.addEventListener("click", () => {
+    limit = Math.min(limit + PAGE * 2, MAX_LIMIT);
+    run(true);
+  });
   input.value = state.q;
   input.addEventListener("input", () => {
     clearTimeout(timer);

@@ -61,7 +61,10 @@ function qiao_fetch(index, start, length, dst) {
 }
 
 function withString(text, fn) {
-  const bytes = new TextEncoder().encode(text);
+  return withBytes(new TextEncoder().encode(text), fn);
+}
+
+function withBytes(bytes, fn) {
   const ptr = exports.qiao_alloc(bytes.length);
   new Uint8Array(exports.memory.buffer, ptr, bytes.length).set(bytes);
   try {
@@ -90,15 +93,38 @@ async function init(manifestUrl) {
     throw new Error("search manifest: " + e.message);
   }
   files = manifest.files.map((f) => ({ url: new URL(f.url, base).href, len: f.len }));
-  const wasm = await fetch(new URL(manifest.wasm, base));
+  // The module and the hot cache (the index blocks every search reads) at once: both
+  // have fingerprinted names, so a returning reader's cache answers for both.
+  const [wasm, hot] = await Promise.all([
+    fetch(new URL(manifest.wasm, base)),
+    wholeFile(manifest.hot, base),
+    ...manifest.files.map((f, i) => f.whole && wholeFile(f, base).then((bytes) => wholeFiles.set(i, bytes))),
+  ]);
   if (!wasm.ok) throw new Error("search module: HTTP " + wasm.status);
   const imports = { env: { qiao_fetch } };
   const { instance } = await WebAssembly.instantiate(await wasm.arrayBuffer(), imports);
   exports = instance.exports;
   const lines = manifest.files.map((f) => f.name + "\t" + f.len + "\n").join("");
-  if (withString(lines, exports.qiao_open) !== 0) {
+  const opened = withBytes(hot, (h, hn) => withString(lines, (p, n) => exports.qiao_open(p, n, h, hn)));
+  if (opened !== 0) {
     throw new Error(readResult(exports.qiao_result()).error || "the index could not be opened");
   }
+}
+
+// A file the manifest says to fetch whole (the hot cache, the term dictionaries): an
+// ordinary GET, so it comes compressed and the browser's cache keeps it.
+async function wholeFile(entry, base) {
+  if (!entry) return new Uint8Array(0);
+  const res = await fetch(new URL(entry.url, base));
+  if (!res.ok) throw new Error(entry.url + ": HTTP " + res.status);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  stats.requests += 1;
+  stats.bytes += bytes.length;
+  if (bytes.length !== entry.len) {
+    problem = "damaged";
+    throw new Error(entry.url + ": " + bytes.length + " bytes, the manifest says " + entry.len);
+  }
+  return bytes;
 }
 
 function failure(e, id) {

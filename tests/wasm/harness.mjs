@@ -21,7 +21,10 @@ function qiao_fetch(file, start, length, dst) {
 }
 
 function withString(text, fn) {
-  const bytes = new TextEncoder().encode(text);
+  return withBytes(new TextEncoder().encode(text), fn);
+}
+
+function withBytes(bytes, fn) {
   const ptr = exports.qiao_alloc(bytes.length);
   new Uint8Array(exports.memory.buffer, ptr, bytes.length).set(bytes);
   try { return fn(ptr, bytes.length); } finally { exports.qiao_free(ptr, bytes.length); }
@@ -36,7 +39,9 @@ const wasm = fs.readFileSync(path.join(dir, manifest.wasm));
 const { instance } = await WebAssembly.instantiate(wasm, { env: { qiao_fetch } });
 exports = instance.exports;
 const lines = manifest.files.map((f) => `${f.name}\t${f.len}\n`).join("");
-if (withString(lines, exports.qiao_open) !== 0) {
+// The hot cache, as the worker passes it: the blocks every search reads.
+const hot = manifest.hot ? fs.readFileSync(path.join(dir, manifest.hot.url)) : new Uint8Array(0);
+if (withBytes(hot, (h, hn) => withString(lines, (p, n) => exports.qiao_open(p, n, h, hn))) !== 0) {
   console.error(JSON.stringify(readResult(exports.qiao_result())));
   process.exit(1);
 }

@@ -4,8 +4,9 @@
 //!
 //! Protocol, all strings UTF-8 in linear memory:
 //! - `qiao_alloc(len) -> ptr`, `qiao_free(ptr, len)`: buffers for the arguments below.
-//! - `qiao_open(manifest, len) -> 0 | -1`: the index files as `name\tlength\n` lines, in
-//!   the order the worker numbers them for `qiao_fetch`.
+//! - `qiao_open(manifest, len, hot, hot_len) -> 0 | -1`: the index files as
+//!   `name\tlength\n` lines, in the order the worker numbers them for `qiao_fetch`, and
+//!   the hot cache file's bytes (`hot_len` 0 when there is none).
 //! - `qiao_search(request, len) -> ptr`: a JSON request; the result is a little-endian
 //!   `u32` length followed by that many bytes of JSON, valid until the next call.
 //! - imported `env.qiao_fetch(file, start, len, dst) -> 0 | negative`: copy bytes
@@ -87,11 +88,23 @@ unsafe fn text<'a>(ptr: *const u8, len: usize) -> &'a str {
 }
 
 /// # Safety
-/// `ptr..ptr+len` must be readable memory holding the manifest lines.
+/// `ptr..ptr+len` must be readable memory holding the manifest lines, and
+/// `hot..hot+hot_len` readable memory holding the hot cache (or `hot_len` 0).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn qiao_open(ptr: *const u8, len: usize) -> i32 {
+pub unsafe extern "C" fn qiao_open(
+    ptr: *const u8,
+    len: usize,
+    hot: *const u8,
+    hot_len: usize,
+) -> i32 {
     // SAFETY: guaranteed by the caller.
     let manifest = unsafe { text(ptr, len) };
+    let hot: &[u8] = if hot_len == 0 {
+        &[]
+    } else {
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts(hot, hot_len) }
+    };
     let files = manifest
         .lines()
         .filter_map(|line| {
@@ -102,7 +115,16 @@ pub unsafe extern "C" fn qiao_open(ptr: *const u8, len: usize) -> i32 {
             })
         })
         .collect();
-    let opened = Index::open(RangeDirectory::new(files, WorkerFetch)).and_then(Engine::open);
+    let directory = RangeDirectory::new(files, WorkerFetch);
+    let warmed = if hot.is_empty() {
+        Ok(())
+    } else {
+        directory.warm(hot)
+    };
+    let opened = warmed
+        .map_err(tantivy::TantivyError::from)
+        .and_then(|()| Index::open(directory))
+        .and_then(Engine::open);
     match opened {
         Ok(engine) => {
             ENGINE.with(|e| *e.borrow_mut() = Some(engine));

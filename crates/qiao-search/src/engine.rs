@@ -185,10 +185,12 @@ impl Engine {
                     .filter_map(|v| v.as_str().map(str::to_owned))
                     .collect()
             };
+            // The body generator knows the query's body terms; it marks them in the
+            // stored excerpt, as the body itself is not stored.
             let mut snippet = body_snippets
                 .as_ref()
                 .ok()
-                .map(|g| g.snippet_from_doc(&doc));
+                .map(|g| g.snippet(&text(f.excerpt)));
             if snippet.as_ref().is_none_or(|s| s.highlighted().is_empty()) {
                 snippet = summary_snippets
                     .as_ref()

@@ -11,6 +11,7 @@ pub const LANG: &str = "lang";
 pub const TITLE: &str = "title";
 pub const SUMMARY: &str = "summary";
 pub const BODY: &str = "body";
+pub const EXCERPT: &str = "excerpt";
 pub const DATE: &str = "date";
 pub const YEAR: &str = "year";
 pub const ALLIANCES: &str = "alliances";
@@ -24,6 +25,7 @@ pub struct Fields {
     pub title: Field,
     pub summary: Field,
     pub body: Field,
+    pub excerpt: Field,
     pub date: Field,
     pub year: Field,
     pub alliances: Field,
@@ -32,19 +34,21 @@ pub struct Fields {
 }
 
 pub fn schema() -> Schema {
-    let text = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
-        .set_stored();
+    let indexed = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let text = indexed.clone().set_stored();
     let mut b = Schema::builder();
     b.add_text_field(SLUG, STRING | STORED);
     b.add_text_field(LANG, STRING | STORED);
     b.add_text_field(TITLE, text.clone());
     b.add_text_field(SUMMARY, text.clone());
-    b.add_text_field(BODY, text);
+    // The body is searched but not stored: a results page would fetch every hit's whole
+    // text. Snippets come from its stored opening instead (see writer::EXCERPT_BYTES).
+    b.add_text_field(BODY, indexed);
+    b.add_text_field(EXCERPT, STORED);
     b.add_text_field(DATE, STORED);
     // Filter fields are also fast fields: facet counts read their columns, which touches
     // only the values of matching documents instead of a facet dictionary.
@@ -64,6 +68,7 @@ impl Fields {
             title: f(TITLE)?,
             summary: f(SUMMARY)?,
             body: f(BODY)?,
+            excerpt: f(EXCERPT)?,
             date: f(DATE)?,
             year: f(YEAR)?,
             alliances: f(ALLIANCES)?,
