@@ -23,6 +23,7 @@ pub mod country;
 pub mod diagnostics;
 pub mod embedded;
 pub mod feeds;
+pub mod html;
 pub mod i18n;
 pub mod images;
 pub mod lang;
@@ -34,6 +35,7 @@ pub mod render;
 pub mod search;
 pub mod serve;
 pub mod site;
+pub mod site_dirs;
 pub mod taxonomy;
 pub mod urls;
 

@@ -162,7 +162,7 @@ fn main() -> ExitCode {
         } => match output {
             None => check(&cli.root, drafts),
             Some(dir) => {
-                let dir = dir.unwrap_or_else(|| cli.root.join("public"));
+                let dir = dir.unwrap_or_else(|| cli.root.join(qiao::site_dirs::PUBLIC));
                 check_output(&cli.root, &dir, base_url.as_deref(), external)
             }
         },
@@ -207,7 +207,7 @@ fn main() -> ExitCode {
                 limit: Some(limit),
             };
             search(
-                &out.unwrap_or_else(|| cli.root.join("public")),
+                &out.unwrap_or_else(|| cli.root.join(qiao::site_dirs::PUBLIC)),
                 &request,
                 json,
             )
@@ -415,7 +415,7 @@ fn search(out: &Path, request: &qiao_search::Request, json: bool) -> ExitCode {
             let _ = writeln!(
                 text,
                 "     {}",
-                printable(&qiao::markdown::rewrite::decode_entities(&snippet))
+                printable(&qiao::html::decode_entities(&snippet))
             );
         }
         let facets = [
