@@ -29,13 +29,8 @@ pub struct Feed {
 
 impl Feed {
     pub fn path(&self) -> String {
-        feed_path(&self.page)
+        urls::feed(&self.page)
     }
-}
-
-/// The feed that belongs to the list page at `page`.
-pub fn feed_path(page: &str) -> String {
-    format!("{page}atom.xml")
 }
 
 pub fn feeds(site: &Site, indexes: &Indexes) -> Vec<Feed> {

@@ -63,26 +63,24 @@ pub fn decode_entities(s: &str) -> String {
 
 /// Escapes a value for a double-quoted HTML attribute (lol_html writes values as given).
 pub fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Whether XML 1.0 allows `c` in a document (its `Char` production).
-pub fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+    escape(s, false)
 }
 
 /// Escapes text and attribute values for XML (Atom feeds, sitemaps).
 pub fn escape_xml(s: &str) -> String {
+    escape(s, true)
+}
+
+/// Whether XML 1.0 allows `c` in a document (its `Char` production).
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The markup characters as references; for XML also `'`, and the characters XML 1.0
+/// forbids (C0 controls, U+FFFE, U+FFFF; surrogates cannot occur in a Rust string)
+/// dropped rather than making a feed unparsable. HTML keeps both as they are, as it
+/// always has: the pages' bytes must not change.
+fn escape(s: &str, xml: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -90,10 +88,8 @@ pub fn escape_xml(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 forbids (C0 controls, U+FFFE, U+FFFF; surrogates cannot
-            // occur in a Rust string): dropped rather than making the feed unparsable.
-            c if !xml_char(c) => {}
+            '\'' if xml => out.push_str("&apos;"),
+            c if xml && !xml_char(c) => {}
             c => out.push(c),
         }
     }

@@ -7,7 +7,6 @@ use serde::Serialize;
 use super::terms::Sidebar;
 use super::{Card, Common, Link, Section, View};
 use crate::charts::{self, Timeline};
-use crate::feeds;
 use crate::i18n;
 use crate::lang::Lang;
 use crate::render::pages::page_count;
@@ -107,7 +106,7 @@ impl<'a> View<'a> {
         ) {
             common.feeds.push(Link {
                 name: format!("{heading} · {site_title}"),
-                url: self.link(&feeds::feed_path(&head.first)),
+                url: self.link(&urls::feed(&head.first)),
             });
         }
         ListContext {

@@ -16,7 +16,6 @@ use super::pages::{Page, PageKind};
 use super::templates::Renderer;
 use crate::config::AllianceKey;
 use crate::country::CountryCode;
-use crate::feeds;
 use crate::i18n;
 use crate::lang::Lang;
 use crate::site::{Article, Site};
@@ -269,7 +268,7 @@ impl<'a> View<'a> {
             alternates,
             feeds: vec![Link {
                 name: language.title.clone(),
-                url: self.link(&feeds::feed_path(&urls::home(lang))),
+                url: self.link(&urls::feed(&urls::home(lang))),
             }],
             description: if description.trim().is_empty() {
                 self.description_of(lang, &title)
