@@ -36,6 +36,7 @@ pub mod output;
 pub mod pipeline;
 pub mod render;
 pub mod search;
+pub mod segment;
 pub mod serve;
 pub mod site;
 pub mod site_dirs;

@@ -367,7 +367,7 @@ fn parse_country(value: &str) -> Result<String, String> {
 }
 
 fn parse_alliance(value: &str) -> Result<String, String> {
-    if qiao::config::is_url_segment(value) {
+    if qiao::segment::is_url_segment(value) {
         Ok(value.to_owned())
     } else {
         Err("expected an alliance key: lower-case ASCII letters, digits and `-`".into())

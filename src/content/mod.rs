@@ -8,42 +8,23 @@ mod frontmatter;
 mod scaffold;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde::Serialize;
 use walkdir::WalkDir;
 
 pub use frontmatter::{FrontMatter, Source};
 pub use scaffold::new_article;
 
-use crate::config::{SiteConfig, is_url_segment};
+use crate::config::SiteConfig;
 use crate::diagnostics::{Diagnostic, Diagnostics, line_of_offset};
 use crate::lang::Lang;
+use crate::segment::{self, UrlSegment};
 use crate::site_dirs;
 
 /// The file stem shared by both halves of an article: lower-case ASCII letters, digits and
 /// `-`, unique across the whole site because it is the article's URL.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct Slug(String);
-
-impl Slug {
-    pub fn parse(s: &str) -> Option<Slug> {
-        is_url_segment(s).then(|| Slug(s.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Slug {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub type Slug = UrlSegment<segment::ArticleSlug>;
 
 /// One half of an article as written: validated front matter and a Markdown body.
 #[derive(Debug, Clone)]
