@@ -21,6 +21,7 @@ use crate::diagnostics::Diagnostics;
 use crate::lang::Lang;
 use crate::output::{Policy, Staging};
 use crate::render;
+use crate::site::Site;
 use incremental::Plan;
 use phases::Run;
 
@@ -130,15 +131,7 @@ pub fn build_with(
         mut timings,
     } = loaded;
 
-    let policy = Policy {
-        force: opts.force,
-        keep: site.config.keep.clone(),
-        // Only `qiao serve` keeps a cache, and its folder is private: updated in place.
-        in_place: cache.is_some(),
-    };
-    let staging = Staging::create(&out, &policy)
-        .map_err(BuildError::Output)?
-        .knowing(cache.as_deref_mut().and_then(|c| c.take_produced()));
+    let staging = staging(opts, &site, cache.as_deref_mut())?;
 
     let pages = render::pages(&site, &indexes);
     let existing: HashSet<String> = pages.iter().map(|p| p.path.clone()).collect();
@@ -194,4 +187,21 @@ pub fn build_with(
         );
     }
     Ok(report)
+}
+
+/// The staging folder beside the output, told what the last build of `qiao serve` left.
+fn staging(
+    opts: &BuildOptions,
+    site: &Site,
+    cache: Option<&mut Cache>,
+) -> Result<Staging, BuildError> {
+    let policy = Policy {
+        force: opts.force,
+        keep: site.config.keep.clone(),
+        // Only `qiao serve` keeps a cache, and its folder is private: updated in place.
+        in_place: cache.is_some(),
+    };
+    Ok(Staging::create(&opts.out_dir(), &policy)
+        .map_err(BuildError::Output)?
+        .knowing(cache.and_then(Cache::take_produced)))
 }
