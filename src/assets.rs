@@ -11,6 +11,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::embedded;
 use crate::output::Staging;
 use crate::search::fingerprint;
+use crate::site_dirs;
 
 /// Extensions whose files get a content-hashed name.
 const FINGERPRINTED: &[&str] = &["css", "js", "mjs", "wasm"];
@@ -45,7 +46,7 @@ impl Assets {
             })
             .collect();
         let mut diags = Diagnostics::default();
-        let dir = root.join("static");
+        let dir = root.join(site_dirs::STATIC);
         // Symbolic links are followed only while they stay inside the site folder: a link
         // to /etc/passwd must not be published.
         let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
@@ -60,7 +61,7 @@ impl Assets {
                         match e.path().canonicalize() {
                             Ok(real) if !real.starts_with(&site) => {
                                 diags.push(Diagnostic::error(
-                                    Path::new("static").join(rel),
+                                    Path::new(site_dirs::STATIC).join(rel),
                                     format!(
                                         "a symbolic link to `{}`, outside the site folder; only files inside it are published",
                                         real.display()
@@ -70,7 +71,7 @@ impl Assets {
                             }
                             Err(err) => {
                                 diags.push(Diagnostic::error(
-                                    Path::new("static").join(rel),
+                                    Path::new(site_dirs::STATIC).join(rel),
                                     format!("cannot read: {err}"),
                                 ));
                                 continue;
@@ -86,7 +87,10 @@ impl Assets {
                         );
                     }
                     Ok(_) => {}
-                    Err(e) => diags.push(Diagnostic::error("static", format!("cannot read: {e}"))),
+                    Err(e) => diags.push(Diagnostic::error(
+                        site_dirs::STATIC,
+                        format!("cannot read: {e}"),
+                    )),
                 }
             }
         }
@@ -105,7 +109,7 @@ impl Assets {
                     Ok(b) => Some(fingerprint(&rel, &b)),
                     Err(e) => {
                         diags.push(Diagnostic::error(
-                            Path::new("static").join(&rel),
+                            Path::new(site_dirs::STATIC).join(&rel),
                             format!("cannot read: {e}"),
                         ));
                         None
@@ -162,7 +166,7 @@ impl Assets {
                     Ok(()) => count += 1,
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                         diags.push(Diagnostic::error(
-                            Path::new("static").join(&asset.rel),
+                            Path::new(site_dirs::STATIC).join(&asset.rel),
                             format!(
                                 "would replace a file qiao generates: {e}; rename or remove \
                                  it (files in static/ may replace only qiao's built-in static files)"
@@ -170,7 +174,7 @@ impl Assets {
                         ))
                     }
                     Err(e) => diags.push(Diagnostic::error(
-                        Path::new("static").join(&asset.rel),
+                        Path::new(site_dirs::STATIC).join(&asset.rel),
                         format!("cannot write /{name}: {e}"),
                     )),
                 }

@@ -2,7 +2,6 @@
 //! alliances its articles may refer to.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime, SecondsFormat, TimeZone};
@@ -12,36 +11,13 @@ use crate::country::CountryCode;
 use crate::diagnostics::{Diagnostic, Diagnostics, line_of_offset};
 use crate::lang::Lang;
 
+use crate::segment::{self, UrlSegment};
+
 pub const CONFIG_FILE: &str = "site.toml";
 
 /// The key of an alliance declared in `site.toml` (`[alliances.wvteda]`), used in front
 /// matter and in URLs, so it obeys the same rules as a slug.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct AllianceKey(String);
-
-impl AllianceKey {
-    pub fn parse(s: &str) -> Option<AllianceKey> {
-        is_url_segment(s).then(|| AllianceKey(s.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for AllianceKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Lower-case ASCII letters, digits and `-`: safe in a URL and on every file system.
-pub fn is_url_segment(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
+pub type AllianceKey = UrlSegment<segment::Alliance>;
 
 /// A text given in both languages.
 #[derive(Debug, Clone, Serialize)]

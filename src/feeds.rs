@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use crate::config::AllianceKey;
 use crate::country::CountryCode;
+use crate::html::escape_xml;
 use crate::lang::Lang;
 use crate::render::{Page, PageKind};
 use crate::site::{Article, Site};
@@ -28,13 +29,8 @@ pub struct Feed {
 
 impl Feed {
     pub fn path(&self) -> String {
-        feed_path(&self.page)
+        urls::feed(&self.page)
     }
-}
-
-/// The feed that belongs to the list page at `page`.
-pub fn feed_path(page: &str) -> String {
-    format!("{page}atom.xml")
 }
 
 pub fn feeds(site: &Site, indexes: &Indexes) -> Vec<Feed> {
@@ -117,27 +113,27 @@ pub fn atom(site: &Site, feed: &Feed) -> String {
         "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">",
         feed.lang.html_lang()
     );
-    let _ = writeln!(x, "  <title>{}</title>", esc(&feed.title));
+    let _ = writeln!(x, "  <title>{}</title>", escape_xml(&feed.title));
     let description = &config.language(feed.lang).description;
     if !description.is_empty() {
-        let _ = writeln!(x, "  <subtitle>{}</subtitle>", esc(description));
+        let _ = writeln!(x, "  <subtitle>{}</subtitle>", escape_xml(description));
     }
-    let _ = writeln!(x, "  <id>{}</id>", esc(&urls.permalink(&feed.page)));
+    let _ = writeln!(x, "  <id>{}</id>", escape_xml(&urls.permalink(&feed.page)));
     let _ = writeln!(
         x,
         "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-        esc(&urls.permalink(&feed.path()))
+        escape_xml(&urls.permalink(&feed.path()))
     );
     let _ = writeln!(
         x,
         "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-        esc(&urls.permalink(&feed.page))
+        escape_xml(&urls.permalink(&feed.page))
     );
     let _ = writeln!(x, "  <updated>{updated}</updated>");
     let _ = writeln!(
         x,
         "  <author><name>{}</name></author>",
-        esc(config.publisher.name.get(feed.lang))
+        escape_xml(config.publisher.name.get(feed.lang))
     );
     x.push_str("  <generator>qiao</generator>\n");
     for &i in &feed.items {
@@ -152,12 +148,12 @@ fn entry(x: &mut String, site: &Site, a: &Article) {
     let permalink = site.urls.permalink(&a.path());
     let date = config.datetime(a.date);
     x.push_str("  <entry>\n");
-    let _ = writeln!(x, "    <title>{}</title>", esc(&a.title));
-    let _ = writeln!(x, "    <id>{}</id>", esc(&permalink));
+    let _ = writeln!(x, "    <title>{}</title>", escape_xml(&a.title));
+    let _ = writeln!(x, "    <id>{}</id>", escape_xml(&permalink));
     let _ = writeln!(
         x,
         "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-        esc(&permalink)
+        escape_xml(&permalink)
     );
     // The lead photo travels with the entry, for readers that show pictures.
     if let Some(lead) = &a.lead
@@ -170,8 +166,8 @@ fn entry(x: &mut String, site: &Site, a: &Article) {
             x,
             "    <link rel=\"enclosure\" type=\"{}\" href=\"{}\" title=\"{}\"/>",
             social.mime,
-            esc(&href),
-            esc(&lead.alt)
+            escape_xml(&href),
+            escape_xml(&lead.alt)
         );
     }
     let _ = writeln!(x, "    <published>{date}</published>");
@@ -192,11 +188,11 @@ fn entry(x: &mut String, site: &Site, a: &Article) {
             &country_name(site, *code, a.lang),
         );
     }
-    let _ = writeln!(x, "    <summary>{}</summary>", esc(&a.summary));
+    let _ = writeln!(x, "    <summary>{}</summary>", escape_xml(&a.summary));
     let _ = writeln!(
         x,
         "    <content type=\"html\">{}</content>",
-        esc(&absolute_links(&a.html, &config.base_url.origin))
+        escape_xml(&absolute_links(&a.html, &config.base_url.origin))
     );
     x.push_str("  </entry>\n");
 }
@@ -205,8 +201,8 @@ fn category(x: &mut String, scheme: &str, term: &str, label: &str) {
     let _ = writeln!(
         x,
         "    <category scheme=\"{scheme}\" term=\"{}\" label=\"{}\"/>",
-        esc(term),
-        esc(label)
+        escape_xml(term),
+        escape_xml(label)
     );
 }
 
@@ -242,7 +238,11 @@ pub fn sitemaps(
         .filter(|p| !matches!(p.kind, PageKind::NotFound))
         .map(|page| {
             let mut e = String::from("  <url>\n");
-            let _ = writeln!(e, "    <loc>{}</loc>", esc(&urls.permalink(&page.path)));
+            let _ = writeln!(
+                e,
+                "    <loc>{}</loc>",
+                escape_xml(&urls.permalink(&page.path))
+            );
             if let PageKind::Article { lang, index } = page.kind {
                 let _ = writeln!(
                     e,
@@ -255,7 +255,7 @@ pub fn sitemaps(
                     let _ = writeln!(
                         e,
                         "    <xhtml:link rel=\"alternate\" hreflang=\"{hreflang}\" href=\"{}\"/>",
-                        esc(&urls.permalink(path))
+                        escape_xml(&urls.permalink(path))
                     );
                 }
             }
@@ -282,7 +282,7 @@ pub fn sitemaps(
         let _ = writeln!(
             index,
             "  <sitemap><loc>{}</loc></sitemap>",
-            esc(&urls.permalink(&format!("/{name}")))
+            escape_xml(&urls.permalink(&format!("/{name}")))
         );
         files.push((name, urlset(chunk)));
     }
@@ -296,28 +296,4 @@ pub fn robots(site: &Site) -> String {
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",
         site.urls.permalink("/sitemap.xml")
     )
-}
-
-/// Escapes text and attribute values for XML.
-/// Whether XML 1.0 allows `c` in a document (its `Char` production).
-pub fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 forbids (C0 controls, U+FFFE, U+FFFF; surrogates cannot
-            // occur in a Rust string): dropped rather than making the feed unparsable.
-            c if !xml_char(c) => {}
-            c => out.push(c),
-        }
-    }
-    out
 }

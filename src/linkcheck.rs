@@ -12,7 +12,7 @@ use lol_html::{RewriteStrSettings, element, rewrite_str};
 use rayon::prelude::*;
 
 use crate::config::BaseUrl;
-use crate::markdown::rewrite::decode_entities;
+use crate::html::decode_entities;
 use crate::urls::percent_decode;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

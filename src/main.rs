@@ -162,7 +162,7 @@ fn main() -> ExitCode {
         } => match output {
             None => check(&cli.root, drafts),
             Some(dir) => {
-                let dir = dir.unwrap_or_else(|| cli.root.join("public"));
+                let dir = dir.unwrap_or_else(|| cli.root.join(qiao::site_dirs::PUBLIC));
                 check_output(&cli.root, &dir, base_url.as_deref(), external)
             }
         },
@@ -207,7 +207,7 @@ fn main() -> ExitCode {
                 limit: Some(limit),
             };
             search(
-                &out.unwrap_or_else(|| cli.root.join("public")),
+                &out.unwrap_or_else(|| cli.root.join(qiao::site_dirs::PUBLIC)),
                 &request,
                 json,
             )
@@ -367,7 +367,7 @@ fn parse_country(value: &str) -> Result<String, String> {
 }
 
 fn parse_alliance(value: &str) -> Result<String, String> {
-    if qiao::config::is_url_segment(value) {
+    if qiao::segment::is_url_segment(value) {
         Ok(value.to_owned())
     } else {
         Err("expected an alliance key: lower-case ASCII letters, digits and `-`".into())
@@ -415,7 +415,7 @@ fn search(out: &Path, request: &qiao_search::Request, json: bool) -> ExitCode {
             let _ = writeln!(
                 text,
                 "     {}",
-                printable(&qiao::markdown::rewrite::decode_entities(&snippet))
+                printable(&qiao::html::decode_entities(&snippet))
             );
         }
         let facets = [

@@ -245,9 +245,6 @@ enum Message {
     ),
 }
 
-/// The folders of a site that are watched, with everything in them.
-const WATCHED: [&str; 3] = ["content", "templates", "static"];
-
 /// Watches `site.toml`, `content/`, `templates/` and `static/`; rebuilds after a burst of
 /// changes settles. The search index, the slow part of a rebuild, is computed on its own
 /// thread afterwards and written only if no newer build has started meanwhile.
@@ -268,7 +265,11 @@ fn watch(
             let folders = event
                 .paths
                 .into_iter()
-                .filter(|p| WATCHED.iter().any(|dir| *p == root.join(dir)))
+                .filter(|p| {
+                    crate::site_dirs::SOURCES
+                        .iter()
+                        .any(|dir| *p == root.join(dir))
+                })
                 .collect();
             let _ = events.send(Message::Changed(folders));
         }
@@ -278,7 +279,7 @@ fn watch(
     watcher
         .watch(root, RecursiveMode::NonRecursive)
         .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
-    for dir in WATCHED {
+    for dir in crate::site_dirs::SOURCES {
         let path = root.join(dir);
         if path.is_dir() {
             watcher
@@ -417,10 +418,9 @@ fn relevant(path: &Path) -> bool {
         || name.ends_with(".swp")
         || name.ends_with(".tmp");
     let in_site = path.components().any(|c| {
-        matches!(
-            c.as_os_str().to_str(),
-            Some("content" | "templates" | "static")
-        )
+        c.as_os_str()
+            .to_str()
+            .is_some_and(|c| crate::site_dirs::SOURCES.contains(&c))
     }) || name == crate::config::CONFIG_FILE;
     !ignored && in_site
 }

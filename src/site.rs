@@ -10,12 +10,13 @@ use rayon::prelude::*;
 
 use crate::assets::Assets;
 use crate::config::{AllianceKey, SiteConfig};
-use crate::content::{CONTENT_DIR, Corpus, Document, Slug, Source};
+use crate::content::{Corpus, Document, Slug, Source};
 use crate::country::CountryCode;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::images::{self, Picture, Processor};
 use crate::lang::Lang;
 use crate::markdown::{self, rewrite::Resolved};
+use crate::site_dirs;
 use crate::urls::{self, Urls};
 
 /// One published page of an article, in one language.
@@ -267,7 +268,7 @@ pub fn assemble(
     urls: Urls,
     mut cache: Option<&mut ConvertCache>,
 ) -> (Site, Diagnostics) {
-    let content_dir = root.join(CONTENT_DIR);
+    let content_dir = root.join(site_dirs::CONTENT);
     let canonical_content = content_dir
         .canonicalize()
         .unwrap_or_else(|_| content_dir.clone());
@@ -516,7 +517,7 @@ impl Resolver<'_> {
                 }
                 None => Resolved::Broken(format!(
                     "`{reference}` links to `{}`, which is not a published article of this site",
-                    Path::new(CONTENT_DIR).join(&target).display()
+                    Path::new(site_dirs::CONTENT).join(&target).display()
                 )),
             };
         }
@@ -529,7 +530,7 @@ impl Resolver<'_> {
                 if let Err(why) = crate::attachment::check(&real) {
                     return Resolved::Broken(format!(
                         "`{reference}` ({}): {why}",
-                        Path::new(CONTENT_DIR).join(&target).display()
+                        Path::new(site_dirs::CONTENT).join(&target).display()
                     ));
                 }
                 if images::is_raster(&target) {
@@ -537,7 +538,7 @@ impl Resolver<'_> {
                         Err(why) => {
                             return Resolved::Broken(format!(
                                 "`{reference}` ({}): {why}",
-                                Path::new(CONTENT_DIR).join(&target).display()
+                                Path::new(site_dirs::CONTENT).join(&target).display()
                             ));
                         }
                         Ok(picture) if !picture.keeps_original() => {
@@ -585,7 +586,7 @@ impl Resolver<'_> {
             Ok(_) => Resolved::Broken(format!("`{reference}` is a folder, not a file")),
             Err(_) => Resolved::Broken(format!(
                 "`{reference}` references `{}`, which does not exist",
-                Path::new(CONTENT_DIR).join(&target).display()
+                Path::new(site_dirs::CONTENT).join(&target).display()
             )),
         }
     }

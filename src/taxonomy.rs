@@ -8,11 +8,21 @@ use std::sync::Arc;
 use crate::config::AllianceKey;
 use crate::country::CountryCode;
 use crate::lang::Lang;
-use crate::render::ListKind;
 use crate::site::{Article, Site};
 
 /// How many related articles an article page shows.
 pub const RELATED: usize = 3;
+
+/// One list of articles a reader browses: the home page's, or a term's.
+#[derive(Debug, Clone)]
+pub enum ListKind {
+    Home,
+    Alliance(AllianceKey),
+    Country(CountryCode),
+    Year(i32),
+    /// By the tag's slug.
+    Tag(String),
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct Taxonomy {

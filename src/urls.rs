@@ -14,6 +14,11 @@ use crate::lang::Lang;
 /// Articles per list page, on every kind of list.
 pub const PAGE_SIZE: usize = 20;
 
+/// The Atom feed that belongs to the list page at `page`.
+pub fn feed(page: &str) -> String {
+    format!("{page}atom.xml")
+}
+
 pub fn home(lang: Lang) -> String {
     format!("/{lang}/")
 }

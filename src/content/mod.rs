@@ -8,43 +8,23 @@ mod frontmatter;
 mod scaffold;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde::Serialize;
 use walkdir::WalkDir;
 
 pub use frontmatter::{FrontMatter, Source};
 pub use scaffold::new_article;
 
-use crate::config::{SiteConfig, is_url_segment};
+use crate::config::SiteConfig;
 use crate::diagnostics::{Diagnostic, Diagnostics, line_of_offset};
 use crate::lang::Lang;
-
-pub const CONTENT_DIR: &str = "content";
+use crate::segment::{self, UrlSegment};
+use crate::site_dirs;
 
 /// The file stem shared by both halves of an article: lower-case ASCII letters, digits and
 /// `-`, unique across the whole site because it is the article's URL.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct Slug(String);
-
-impl Slug {
-    pub fn parse(s: &str) -> Option<Slug> {
-        is_url_segment(s).then(|| Slug(s.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Slug {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub type Slug = UrlSegment<segment::ArticleSlug>;
 
 /// One half of an article as written: validated front matter and a Markdown body.
 #[derive(Debug, Clone)]
@@ -140,11 +120,11 @@ pub fn load_cached(
     drafts: bool,
     mut cache: Option<&mut ParseCache>,
 ) -> (Corpus, Diagnostics) {
-    let content_dir = root.join(CONTENT_DIR);
+    let content_dir = root.join(site_dirs::CONTENT);
     let mut diags = Diagnostics::default();
     if !content_dir.is_dir() {
         diags.push(Diagnostic::error(
-            CONTENT_DIR,
+            site_dirs::CONTENT,
             "no `content/` folder: articles go in content/news/<folders>/<slug>.zh.md and <slug>.en.md",
         ));
         return (Corpus::default(), diags);
@@ -166,7 +146,7 @@ pub fn load_cached(
                 let path = e
                     .path()
                     .map(|p| rel(root, p))
-                    .unwrap_or_else(|| CONTENT_DIR.into());
+                    .unwrap_or_else(|| site_dirs::CONTENT.into());
                 let message = if e.loop_ancestor().is_some() {
                     "symbolic link loop: this link points back to a folder that contains it"
                         .to_owned()

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{CONTENT_DIR, Slug};
+use super::Slug;
 use crate::lang::Lang;
+use crate::site_dirs;
 
 /// Writes `content/news/<year>/<slug>.zh.md` and `.en.md`, as drafts. Fails, writing
 /// nothing, if the slug is taken anywhere under `content/`.
 pub fn new_article(root: &Path, slug: &Slug, date: NaiveDate) -> Result<Vec<PathBuf>, String> {
-    let content = root.join(CONTENT_DIR);
+    let content = root.join(site_dirs::CONTENT);
     for entry in walkdir::WalkDir::new(&content).into_iter().flatten() {
         let name = entry.file_name().to_string_lossy();
         if Lang::ALL.iter().any(|l| name == format!("{slug}.{l}.md")) {

@@ -1,0 +1,292 @@
+//! Incremental builds: what `qiao serve` keeps between builds, and every dependency key
+//! that decides what a rebuild may skip. A key is a hash of everything an output shows;
+//! when it equals the previous build's and the previous file is still there, the file is
+//! kept instead of written. A test compares a cached rebuild with a clean build byte for
+//! byte.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::content;
+use crate::output::Staging;
+use crate::render::{Page, Renderer};
+use crate::search;
+use crate::site::{self, Fingerprint, Site};
+use crate::taxonomy::Indexes;
+
+/// A value computed for a key, reused while the key stays the same.
+struct Memo<T> {
+    key: u64,
+    value: T,
+}
+
+/// What `qiao serve` keeps between builds, so that a rebuild redoes only what the change
+/// touched: files are parsed and converted again only when they changed, and an output
+/// file is rendered again only when a hash of everything it shows changed. The result is
+/// always what a full build would write (a test compares the two byte for byte).
+#[derive(Default)]
+pub struct Cache {
+    parsed: content::ParseCache,
+    converted: site::ConvertCache,
+    taxonomy: Option<Memo<Indexes>>,
+    /// The dependency key of every output file of the last build.
+    outputs: HashMap<String, u64>,
+    /// The search files of the last build, and the key of the index they hold.
+    search: Option<Memo<Vec<String>>>,
+    /// Every file of the output after the last build.
+    produced: Option<HashSet<PathBuf>>,
+    /// The sitemap files of the last build, and the key they were written for.
+    sitemaps: Option<Memo<Vec<String>>>,
+    /// Counts builds, so a search index made for an older build is not applied.
+    generation: u64,
+    /// Leave the search index to [`Cache::take_pending_search`] when it must be redone.
+    pub defer_search: bool,
+    /// Leave pictures not yet processed to [`Cache::take_pending_pictures`].
+    pub defer_pictures: bool,
+    pending_pictures: Vec<PathBuf>,
+    pending: Option<PendingSearch>,
+}
+
+/// A search index still to be written for the build that just finished: the slow part
+/// of a rebuild, left out of it so the edited page is served at once.
+pub struct PendingSearch {
+    pub key: u64,
+    pub site: Arc<Site>,
+    pub generation: u64,
+}
+
+impl PendingSearch {
+    /// Computes the index files; no side effects, so it may run on any thread.
+    pub fn index(&self) -> Result<Vec<(String, Vec<u8>)>, String> {
+        search::files(&self.site)
+    }
+}
+
+impl Cache {
+    pub(super) fn parsed(&mut self) -> &mut content::ParseCache {
+        &mut self.parsed
+    }
+
+    pub(super) fn converted(&mut self) -> &mut site::ConvertCache {
+        self.converted.defer_pictures = self.defer_pictures;
+        &mut self.converted
+    }
+
+    /// The pictures the last build published as originals; once their derivatives are
+    /// in the picture cache, a rebuild publishes those instead.
+    pub fn take_pending_pictures(&mut self) -> Vec<PathBuf> {
+        std::mem::take(&mut self.pending_pictures)
+    }
+
+    /// The files of the last build's output, for the staging folder to trust instead of
+    /// looking at the disk.
+    pub(super) fn take_produced(&mut self) -> Option<HashSet<PathBuf>> {
+        self.produced.take()
+    }
+
+    /// The taxonomy, computed again only when a slug, date or term changed: browsing
+    /// structure depends on nothing else.
+    pub(super) fn indexes(&mut self, site: &Site) -> Indexes {
+        let key = site.fingerprint(|a| a.terms_hash);
+        match &self.taxonomy {
+            Some(memo) if memo.key == key => memo.value.clone(),
+            _ => {
+                let indexes = Indexes::new(site);
+                self.taxonomy = Some(Memo {
+                    key,
+                    value: indexes.clone(),
+                });
+                indexes
+            }
+        }
+    }
+
+    pub fn take_pending_search(&mut self) -> Option<PendingSearch> {
+        self.pending.take()
+    }
+
+    /// Writes the index computed for `pending` into the output, unless a build happened
+    /// since. The output then is exactly what a full build writes.
+    pub fn apply_search(
+        &mut self,
+        out: &Path,
+        pending: &PendingSearch,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> std::io::Result<bool> {
+        if pending.generation != self.generation {
+            return Ok(false);
+        }
+        let (manifest, rest): (Vec<_>, Vec<_>) = files
+            .iter()
+            .partition(|(p, _)| p.ends_with(search::MANIFEST));
+        // Index files first, the manifest that names them last, each swapped in by rename.
+        for (path, bytes) in rest.into_iter().chain(manifest) {
+            let dest = out.join(path);
+            if crate::output::same_contents(&dest, bytes) {
+                continue;
+            }
+            let tmp = dest.with_extension("qiao-tmp");
+            std::fs::write(&tmp, bytes)?;
+            std::fs::rename(&tmp, &dest)?;
+        }
+        let new: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        let old = self.search.take().map(|m| m.value).unwrap_or_default();
+        for stale in old.iter().filter(|f| !new.contains(f.as_str())) {
+            crate::output::remove_file_and_empty_parents(out, Path::new(stale))?;
+            if let Some(p) = self.produced.as_mut() {
+                p.remove(Path::new(stale));
+            }
+        }
+        if let Some(p) = self.produced.as_mut() {
+            p.extend(new.iter().map(PathBuf::from));
+            // The folder's marker lists the index files that are there now.
+            crate::output::write_marker(out, p).map_err(std::io::Error::other)?;
+        }
+        self.search = Some(Memo {
+            key: pending.key,
+            value: files.into_iter().map(|(p, _)| p).collect(),
+        });
+        Ok(true)
+    }
+
+    /// Records a finished build for the next one.
+    pub(super) fn remember(
+        &mut self,
+        outcome: Outcome,
+        site: Site,
+        outputs: HashMap<String, u64>,
+        produced: HashSet<PathBuf>,
+        machine_files: &[(String, String)],
+        search_files: &[(String, Vec<u8>)],
+    ) {
+        self.pending_pictures = site.pending_pictures.clone();
+        self.outputs = outputs;
+        self.produced = Some(produced);
+        if let Some(key) = outcome.sitemap_key {
+            let names = if outcome.sitemaps_unchanged {
+                self.sitemaps.take().map(|m| m.value).unwrap_or_default()
+            } else {
+                machine_files
+                    .iter()
+                    .filter(|(p, _)| p.starts_with("sitemap"))
+                    .map(|(p, _)| p.clone())
+                    .collect()
+            };
+            self.sitemaps = Some(Memo { key, value: names });
+        }
+        self.generation += 1;
+        let Some(key) = outcome.search_key else {
+            return;
+        };
+        if outcome.defer_search {
+            self.pending = Some(PendingSearch {
+                key,
+                site: Arc::new(site),
+                generation: self.generation,
+            });
+        } else {
+            let files = if outcome.search_unchanged {
+                self.search.take().map(|m| m.value).unwrap_or_default()
+            } else {
+                search_files.iter().map(|(p, _)| p.clone()).collect()
+            };
+            self.search = Some(Memo { key, value: files });
+        }
+    }
+}
+
+/// What one build may skip, decided before it renders anything. Without a cache every
+/// key is `None` and nothing is skipped.
+pub(super) struct Plan<'a> {
+    /// What every page depends on (configuration, templates, static file names).
+    pub(super) global: Option<u64>,
+    /// The dependency key of every output file of the previous build.
+    previous: Option<&'a HashMap<String, u64>>,
+    staging: &'a Staging,
+    outcome: Outcome,
+}
+
+/// The decisions of a [`Plan`] that the cache records after the build.
+#[derive(Clone, Copy)]
+pub(super) struct Outcome {
+    search_key: Option<u64>,
+    /// The previous index files hold the same index and are still there.
+    pub(super) search_unchanged: bool,
+    /// `qiao serve` shows the edited page first and indexes afterwards (see
+    /// [`PendingSearch`]); until then the previous index files stay.
+    pub(super) defer_search: bool,
+    /// The sitemap lists every page with its versions and article dates.
+    sitemap_key: Option<u64>,
+    pub(super) sitemaps_unchanged: bool,
+}
+
+impl<'a> Plan<'a> {
+    pub(super) fn new(
+        cache: Option<&'a Cache>,
+        site: &Site,
+        renderer: &Renderer,
+        pages: &[Page],
+        staging: &'a Staging,
+    ) -> Plan<'a> {
+        let global = cache.map(|_| global_key(site, renderer));
+        let search_key = global.map(|_| {
+            Fingerprint::default()
+                .u64(site.fingerprint(|a| a.index_hash))
+                .u64(search::WASM.len() as u64)
+                .finish()
+        });
+        let kept = |memo: Option<&Memo<Vec<String>>>, key: Option<u64>| match (key, memo) {
+            (Some(k), Some(m)) if k == m.key => m.value.iter().all(|f| staging.keep(f)),
+            _ => false,
+        };
+        let previous_search = cache.and_then(|c| c.search.as_ref());
+        let search_unchanged = kept(previous_search, search_key);
+        let defer_search = !search_unchanged
+            && cache.is_some_and(|c| c.defer_search)
+            && previous_search.is_some_and(|m| m.value.iter().all(|f| staging.keep(f)));
+        let sitemap_key = global.map(|g| {
+            let mut h = Fingerprint::default();
+            h.u64(g);
+            for page in pages {
+                h.str(&page.path);
+            }
+            h.u64(site.fingerprint(|a| a.terms_hash)).finish()
+        });
+        let sitemaps_unchanged = kept(cache.and_then(|c| c.sitemaps.as_ref()), sitemap_key);
+        Plan {
+            global,
+            previous: cache.map(|c| &c.outputs),
+            staging,
+            outcome: Outcome {
+                search_key,
+                search_unchanged,
+                defer_search,
+                sitemap_key,
+                sitemaps_unchanged,
+            },
+        }
+    }
+
+    pub(super) fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// True when `file`'s key is the previous build's and the previous file is kept (an
+    /// unchanged output is neither rendered nor written; `keep` still counts it as part
+    /// of this build).
+    pub(super) fn unchanged(&self, file: &str, key: Option<u64>) -> bool {
+        matches!((key, self.previous), (Some(k), Some(p)) if p.get(file) == Some(&k))
+            && self.staging.keep(file)
+    }
+}
+
+/// What every output depends on: configuration, templates and static file names.
+fn global_key(site: &Site, renderer: &Renderer) -> u64 {
+    let mut h = Fingerprint::default();
+    h.u64(site.config.fingerprint()).u64(renderer.fingerprint);
+    for (k, v) in &site.asset_links {
+        h.str(k).str(v);
+    }
+    h.finish()
+}

@@ -1,0 +1,58 @@
+//! `/index.html`, which sends readers to their language, and the 404 page, which offers
+//! both: neither belongs to one language.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{IconLink, View};
+use crate::i18n;
+use crate::lang::Lang;
+use crate::urls;
+
+#[derive(Serialize)]
+pub(super) struct ChooserContext<'a> {
+    base_path: &'a str,
+    assets: &'a BTreeMap<String, String>,
+    icons: Vec<IconLink>,
+    canonical: String,
+    default_lang: Lang,
+    languages: Vec<ChooserLanguage<'a>>,
+}
+
+#[derive(Serialize)]
+struct ChooserLanguage<'a> {
+    lang: Lang,
+    html_lang: &'static str,
+    name: &'static str,
+    site_title: &'a str,
+    description: String,
+    url: String,
+    t: &'static BTreeMap<&'static str, &'static str>,
+}
+impl<'a> View<'a> {
+    pub(super) fn chooser(&self) -> ChooserContext<'a> {
+        let config = &self.site.config;
+        let mut langs: Vec<Lang> = Lang::ALL.to_vec();
+        langs.sort_by_key(|l| *l != config.default_language);
+        ChooserContext {
+            base_path: self.site.urls.base_path(),
+            assets: &self.site.asset_links,
+            icons: self.icons(),
+            canonical: self.site.urls.permalink("/"),
+            default_lang: config.default_language,
+            languages: langs
+                .into_iter()
+                .map(|lang| ChooserLanguage {
+                    lang,
+                    html_lang: lang.html_lang(),
+                    name: lang.native_name(),
+                    site_title: &config.language(lang).title,
+                    description: self.description_of(lang, &config.language(lang).title),
+                    url: self.link(&urls::home(lang)),
+                    t: i18n::strings(lang),
+                })
+                .collect(),
+        }
+    }
+}

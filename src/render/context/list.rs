@@ -1,0 +1,232 @@
+//! A list of articles: the home page, or a term's (alliance, country, year, tag) page.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::terms::Sidebar;
+use super::{Card, Common, Link, Section, View};
+use crate::charts::{self, Timeline};
+use crate::i18n;
+use crate::lang::Lang;
+use crate::render::pages::page_count;
+use crate::taxonomy::ListKind;
+use crate::urls::{self, PAGE_SIZE};
+
+#[derive(Serialize)]
+pub(super) struct ListContext<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    /// `home`, `alliance`, `country` or `year`.
+    kind: &'static str,
+    heading: String,
+    /// For a term page: the term's name in the other language, and a feed or site link.
+    subheading: String,
+    count_label: String,
+    articles: Vec<Card>,
+    pagination: Pagination,
+    /// Only on the first home page: the ways to browse, with counts.
+    sidebar: Option<Sidebar>,
+    /// On the first page of the home, alliance and country lists: articles per year.
+    timeline: Option<Timeline>,
+    breadcrumbs: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct Pagination {
+    current: usize,
+    total: usize,
+    label: String,
+    prev: Option<String>,
+    next: Option<String>,
+    pages: Vec<PageLink>,
+}
+
+#[derive(Serialize)]
+struct PageLink {
+    number: usize,
+    url: String,
+    current: bool,
+}
+
+/// What a list page is about: its articles, its first page's path, and its names.
+struct Head<'a> {
+    items: &'a [usize],
+    /// The path of the list's first page; later pages add `page/N/`.
+    first: String,
+    section: Section,
+    /// Tells the template which kind of list it shows.
+    kind: &'static str,
+    heading: String,
+    subheading: String,
+}
+
+impl<'a> View<'a> {
+    pub(super) fn list(
+        &self,
+        lang: Lang,
+        list: &ListKind,
+        n: usize,
+        path: &str,
+    ) -> ListContext<'a> {
+        let articles = self.site.articles(lang);
+        let head = self.head(lang, list);
+        let items = head.items;
+        let cards = items
+            .iter()
+            .skip((n - 1) * PAGE_SIZE)
+            .take(PAGE_SIZE)
+            .map(|&i| self.card(&articles[i]))
+            .collect();
+        let pagination = self.pagination(lang, &head.first, n, page_count(items.len()));
+        let sidebar = (matches!(list, ListKind::Home) && n == 1).then(|| self.sidebar(lang));
+        let timeline = if n == 1 && !matches!(list, ListKind::Year(_)) {
+            self.timeline(lang, items)
+        } else {
+            None
+        };
+        let heading = head.heading;
+        let title = if n > 1 {
+            format!("{heading} · {}", pagination.label)
+        } else {
+            heading.clone()
+        };
+        let site_title = &self.site.config.language(lang).title;
+        let description = match list {
+            ListKind::Home => self.site.config.language(lang).description.clone(),
+            _ => format!(
+                "{heading} — {} — {site_title}",
+                i18n::article_count(lang, items.len()),
+            ),
+        };
+        let mut common = self.common(lang, path, head.section, title, description);
+        if matches!(
+            list,
+            ListKind::Alliance(_) | ListKind::Country(_) | ListKind::Tag(_)
+        ) {
+            common.feeds.push(Link {
+                name: format!("{heading} · {site_title}"),
+                url: self.link(&urls::feed(&head.first)),
+            });
+        }
+        ListContext {
+            common,
+            kind: head.kind,
+            heading,
+            subheading: head.subheading,
+            count_label: i18n::article_count(lang, items.len()),
+            articles: cards,
+            pagination,
+            sidebar,
+            timeline,
+            breadcrumbs: self.list_breadcrumbs(lang, list),
+        }
+    }
+
+    fn head(&self, lang: Lang, list: &ListKind) -> Head<'a> {
+        let config = &self.site.config;
+        let items = self.indexes.get(lang).items(list);
+        let (first, section, kind, heading, subheading) = match list {
+            ListKind::Home => (
+                urls::home(lang),
+                Section::Home,
+                "home",
+                i18n::get(lang, "latest").to_owned(),
+                String::new(),
+            ),
+            ListKind::Alliance(key) => {
+                let (name, other) = match config.alliance(key.as_str()) {
+                    Some(a) => (
+                        a.name.get(lang).to_owned(),
+                        a.name.get(lang.other()).to_owned(),
+                    ),
+                    None => (key.to_string(), String::new()),
+                };
+                let first = urls::alliance(lang, key);
+                (first, Section::Alliances, "alliance", name, other)
+            }
+            ListKind::Country(code) => (
+                urls::country(lang, *code),
+                Section::Countries,
+                "country",
+                config.country_name(*code, lang),
+                config.country_name(*code, lang.other()),
+            ),
+            ListKind::Year(year) => (
+                urls::year(lang, *year),
+                Section::Years,
+                "year",
+                i18n::year_name(lang, *year),
+                String::new(),
+            ),
+            ListKind::Tag(slug) => {
+                let tags = &self.indexes.get(lang).tags;
+                let name = tags.get(slug).map(|t| t.name.clone()).unwrap_or_default();
+                (
+                    urls::tag(lang, slug),
+                    Section::Tags,
+                    "tag",
+                    name,
+                    String::new(),
+                )
+            }
+        };
+        Head {
+            items,
+            first,
+            section,
+            kind,
+            heading,
+            subheading,
+        }
+    }
+
+    fn pagination(&self, lang: Lang, first: &str, n: usize, total: usize) -> Pagination {
+        Pagination {
+            current: n,
+            total,
+            label: i18n::page_of(lang, n, total),
+            prev: (n > 1).then(|| self.link(&urls::paginated(first, n - 1))),
+            next: (n < total).then(|| self.link(&urls::paginated(first, n + 1))),
+            pages: (1..=total)
+                .map(|k| PageLink {
+                    number: k,
+                    url: self.link(&urls::paginated(first, k)),
+                    current: k == n,
+                })
+                .collect(),
+        }
+    }
+
+    /// Articles per year of a list, as a bar chart.
+    fn timeline(&self, lang: Lang, items: &[usize]) -> Option<Timeline> {
+        let articles = self.site.articles(lang);
+        let mut per_year = BTreeMap::new();
+        for &i in items {
+            *per_year
+                .entry(chrono::Datelike::year(&articles[i].date))
+                .or_insert(0) += 1;
+        }
+        // The bars link to the year pages, which list the whole portal's year: a term's
+        // list is paginated newest first, so no one page of it holds "its 2024".
+        charts::timeline(lang, &per_year, |y| self.link(&urls::year(lang, y)))
+    }
+
+    /// Home, then the page listing the list's kind of term; none on the home page itself.
+    fn list_breadcrumbs(&self, lang: Lang, list: &ListKind) -> Vec<Link> {
+        let (key, url) = match list {
+            ListKind::Home => return Vec::new(),
+            ListKind::Alliance(_) => ("alliances_title", urls::alliances(lang)),
+            ListKind::Country(_) => ("countries_title", urls::countries(lang)),
+            ListKind::Year(_) => ("years_title", urls::years(lang)),
+            ListKind::Tag(_) => ("tags_title", urls::tags(lang)),
+        };
+        vec![
+            self.crumb_home(lang),
+            Link {
+                name: i18n::get(lang, key).into(),
+                url: self.link(&url),
+            },
+        ]
+    }
+}

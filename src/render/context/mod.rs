@@ -1,0 +1,402 @@
+//! The plain, serialisable context each template receives, one file per page kind, built
+//! by a [`View`] of the site. Templates never compute URLs or format dates; they get them
+//! ready. What every page shares is [`Common`].
+
+mod article;
+mod chooser;
+mod list;
+mod search;
+mod terms;
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
+
+use super::pages::{Page, PageKind};
+use super::templates::Renderer;
+use crate::config::AllianceKey;
+use crate::country::CountryCode;
+use crate::i18n;
+use crate::lang::Lang;
+use crate::site::{Article, Site};
+use crate::taxonomy::Indexes;
+use crate::urls::{self, Versions};
+
+/// Renders one page. `existing` holds every page's site path, so the language switcher
+/// and hreflang links only ever point at pages that exist.
+pub fn render_page(
+    site: &Site,
+    indexes: &Indexes,
+    renderer: &Renderer,
+    existing: &HashSet<String>,
+    page: &Page,
+) -> Result<String, String> {
+    let view = View {
+        site,
+        indexes,
+        existing,
+    };
+    match &page.kind {
+        PageKind::Article { lang, index } => {
+            renderer.render("article.html", &view.article(*lang, *index, &page.path))
+        }
+        PageKind::List {
+            lang,
+            list,
+            page: n,
+        } => renderer.render("list.html", &view.list(*lang, list, *n, &page.path)),
+        PageKind::Alliances(lang) => {
+            renderer.render("alliances.html", &view.alliances(*lang, &page.path))
+        }
+        PageKind::Countries(lang) => {
+            renderer.render("countries.html", &view.countries(*lang, &page.path))
+        }
+        PageKind::Years(lang) => renderer.render("years.html", &view.years(*lang, &page.path)),
+        PageKind::Tags(lang) => renderer.render("tags.html", &view.tags(*lang, &page.path)),
+        PageKind::Search(lang) => renderer.render("search.html", &view.search(*lang, &page.path)),
+        PageKind::LanguageChooser => renderer.render("language-chooser.html", &view.chooser()),
+        PageKind::NotFound => renderer.render("404.html", &view.chooser()),
+    }
+}
+
+#[derive(Serialize)]
+struct Common<'a> {
+    lang: Lang,
+    html_lang: &'static str,
+    /// The page language's own name (中文 / English), for the switcher.
+    lang_name: &'static str,
+    site_title: &'a str,
+    site_description: &'a str,
+    /// Prefix of every root-relative link.
+    base_path: &'a str,
+    /// Links to static files by their path in `static/`: `assets["style.css"]`.
+    assets: &'a BTreeMap<String, String>,
+    t: &'static BTreeMap<&'static str, &'static str>,
+    nav: Vec<NavItem>,
+    home_url: String,
+    switcher: Switcher,
+    canonical: String,
+    alternates: Vec<Alternate>,
+    /// Atom feeds this page belongs to: the language's, and a term page's own.
+    feeds: Vec<Link>,
+    /// The search page, for the search box in every page's header.
+    search_url: String,
+    /// The page's own title, without the site's name.
+    title: String,
+    /// Never empty: `site.toml`'s description where a page has none of its own, else a
+    /// sentence from the page's title and the portal's.
+    description: String,
+    icons: Vec<IconLink>,
+    extra: &'a toml::Table,
+}
+
+/// A `<link rel="icon">` (or `apple-touch-icon`) of every page.
+#[derive(Serialize)]
+struct IconLink {
+    rel: &'static str,
+    href: String,
+    #[serde(rename = "type")]
+    mime: &'static str,
+    sizes: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    label: &'static str,
+    url: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct Switcher {
+    lang: Lang,
+    html_lang: &'static str,
+    label: &'static str,
+    url: String,
+    /// False when the page has no counterpart and the switcher goes to the other home.
+    exact: bool,
+}
+
+#[derive(Serialize)]
+struct Alternate {
+    hreflang: &'static str,
+    href: String,
+}
+
+#[derive(Serialize, Clone)]
+pub(super) struct Link {
+    pub(super) name: String,
+    pub(super) url: String,
+}
+
+/// A `<picture>`: WebP sources, the fallback, and the size it is shown at.
+#[derive(Serialize)]
+struct PictureView {
+    src: String,
+    srcset: String,
+    sizes: &'static str,
+    width: u32,
+    height: u32,
+}
+
+/// Thumbnails beside a card's headline (`.card-image` in the stylesheet); the home
+/// page's lead story shows its picture as wide as the text instead.
+const CARD_SIZES: &str = "(min-width: 50rem) 9rem, 7rem";
+
+#[derive(Serialize)]
+struct Card {
+    title: String,
+    url: String,
+    date: String,
+    date_display: String,
+    summary: String,
+    image: Option<String>,
+    /// The lead photo's thumbnail; a plain card without one.
+    thumb: Option<PictureView>,
+    /// `sizes` of the thumbnail when the card is the home page's lead story.
+    lead_sizes: &'static str,
+    alliances: Vec<Link>,
+    countries: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct TermCount {
+    name: String,
+    /// The name in the other language, shown smaller on the alliances page.
+    other_name: String,
+    url: String,
+    count: usize,
+    count_label: String,
+    latest: Option<String>,
+}
+
+/// The site as the context builders see it.
+pub(super) struct View<'a> {
+    pub(super) site: &'a Site,
+    indexes: &'a Indexes,
+    existing: &'a HashSet<String>,
+}
+
+/// Which navigation entry a page belongs to.
+#[derive(PartialEq, Eq, Clone, Copy)]
+enum Section {
+    Home,
+    Alliances,
+    Countries,
+    Years,
+    Tags,
+    Search,
+}
+
+/// The media type of an icon file, from its name.
+fn image_type(name: &str) -> &'static str {
+    let lower = name.to_ascii_lowercase();
+    match lower.rsplit('.').next() {
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        _ => "image/jpeg",
+    }
+}
+
+impl<'a> View<'a> {
+    fn link(&self, path: &str) -> String {
+        self.site.urls.link(path)
+    }
+
+    fn common(
+        &self,
+        lang: Lang,
+        path: &str,
+        section: Section,
+        title: String,
+        description: String,
+    ) -> Common<'a> {
+        let config = &self.site.config;
+        let other = lang.other();
+        let urls = &self.site.urls;
+        let versions = Versions::of(path, |p| self.existing.contains(p));
+        let translation = versions.as_ref().and_then(|v| v.translation.clone());
+        let exact = translation.is_some();
+        let switch_path = translation.unwrap_or_else(|| urls::home(other));
+        let alternates = versions
+            .map(|v| {
+                v.alternates(config.default_language)
+                    .into_iter()
+                    .map(|(hreflang, p)| Alternate {
+                        hreflang,
+                        href: urls.permalink(p),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let t = i18n::strings(lang);
+        let nav = [
+            (Section::Home, "nav_home", urls::home(lang)),
+            (Section::Alliances, "nav_alliances", urls::alliances(lang)),
+            (Section::Countries, "nav_countries", urls::countries(lang)),
+            (Section::Years, "nav_years", urls::years(lang)),
+            (Section::Search, "nav_search", urls::search(lang)),
+        ]
+        .into_iter()
+        .map(|(s, key, p)| NavItem {
+            label: i18n::get(lang, key),
+            url: self.link(&p),
+            current: s == section,
+        })
+        .collect();
+        let language = config.language(lang);
+        Common {
+            lang,
+            html_lang: lang.html_lang(),
+            lang_name: lang.native_name(),
+            site_title: &language.title,
+            site_description: &language.description,
+            base_path: urls.base_path(),
+            assets: &self.site.asset_links,
+            t,
+            nav,
+            home_url: self.link(&urls::home(lang)),
+            search_url: self.link(&urls::search(lang)),
+            switcher: Switcher {
+                lang: other,
+                html_lang: other.html_lang(),
+                label: other.native_name(),
+                url: self.link(&switch_path),
+                exact,
+            },
+            canonical: urls.permalink(path),
+            alternates,
+            feeds: vec![Link {
+                name: language.title.clone(),
+                url: self.link(&urls::feed(&urls::home(lang))),
+            }],
+            description: if description.trim().is_empty() {
+                self.description_of(lang, &title)
+            } else {
+                description
+            },
+            title,
+            icons: self.icons(),
+            extra: &config.extra,
+        }
+    }
+
+    /// `site.toml`'s description, or a sentence naming the page and the portal.
+    fn description_of(&self, lang: Lang, title: &str) -> String {
+        let language = self.site.config.language(lang);
+        if !language.description.trim().is_empty() {
+            return language.description.clone();
+        }
+        i18n::page_description(lang, title, &language.title)
+    }
+
+    /// The site's icon from `site.toml`, or the built-in SVG with PNG fallbacks for
+    /// clients without SVG icons (and so no request for a missing `/favicon.ico`).
+    fn icons(&self) -> Vec<IconLink> {
+        if let Some(icon) = &self.site.config.icon {
+            let href = if icon.starts_with('/') {
+                self.link(icon)
+            } else {
+                icon.clone()
+            };
+            return vec![IconLink {
+                rel: "icon",
+                mime: image_type(icon),
+                href,
+                sizes: None,
+            }];
+        }
+        vec![
+            IconLink {
+                rel: "icon",
+                href: self.asset("favicon.svg"),
+                mime: "image/svg+xml",
+                sizes: Some("any"),
+            },
+            IconLink {
+                rel: "icon",
+                href: self.asset("favicon.png"),
+                mime: "image/png",
+                sizes: Some("32x32"),
+            },
+            IconLink {
+                rel: "apple-touch-icon",
+                href: self.asset("apple-touch-icon.png"),
+                mime: "image/png",
+                sizes: Some("180x180"),
+            },
+        ]
+    }
+
+    /// The link to a static file, content-hashed where that applies.
+    fn asset(&self, rel: &str) -> String {
+        self.site
+            .asset_links
+            .get(rel)
+            .cloned()
+            .unwrap_or_else(|| self.link(&format!("/{rel}")))
+    }
+
+    fn alliance_link(&self, lang: Lang, key: &AllianceKey) -> Link {
+        let name = self
+            .site
+            .config
+            .alliance(key.as_str())
+            .map_or_else(|| key.to_string(), |a| a.name.get(lang).to_owned());
+        Link {
+            name,
+            url: self.link(&urls::alliance(lang, key)),
+        }
+    }
+
+    fn country_link(&self, lang: Lang, code: CountryCode) -> Link {
+        Link {
+            name: self.site.config.country_name(code, lang),
+            url: self.link(&urls::country(lang, code)),
+        }
+    }
+
+    fn picture(&self, lead: &crate::site::Lead, sizes: &'static str) -> PictureView {
+        let links = crate::images::links(&lead.rel, &lead.picture, &self.site.urls);
+        PictureView {
+            src: links.src,
+            srcset: links.srcset,
+            sizes,
+            width: lead.picture.width,
+            height: lead.picture.height,
+        }
+    }
+
+    fn card(&self, a: &Article) -> Card {
+        Card {
+            title: a.title.clone(),
+            url: self.link(&a.path()),
+            date: a.date.to_string(),
+            date_display: a.lang.format_date(a.date),
+            summary: a.summary.clone(),
+            image: a.image.clone(),
+            thumb: a.lead.as_ref().map(|l| self.picture(l, CARD_SIZES)),
+            lead_sizes: crate::images::SIZES,
+            alliances: a
+                .alliances
+                .iter()
+                .map(|k| self.alliance_link(a.lang, k))
+                .collect(),
+            countries: a
+                .countries
+                .iter()
+                .map(|c| self.country_link(a.lang, *c))
+                .collect(),
+        }
+    }
+
+    fn crumb_home(&self, lang: Lang) -> Link {
+        Link {
+            name: i18n::get(lang, "nav_home").to_owned(),
+            url: self.link(&urls::home(lang)),
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! The Tera templates: qiao's defaults, overridden by any file of the same name in the
+//! site's `templates/`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::embedded;
+use crate::site::Fingerprint;
+use crate::site_dirs;
+
+/// The compiled templates: the defaults built into qiao, overridden by any file of the
+/// same name in the site's `templates/`.
+pub struct Renderer {
+    tera: Tera,
+    /// A hash of every template's source: pages depend on all of them.
+    pub fingerprint: u64,
+}
+
+impl Renderer {
+    pub fn load(root: &Path) -> Result<Renderer, Diagnostics> {
+        let mut templates: BTreeMap<String, String> = embedded::default_templates().collect();
+        let mut diags = Diagnostics::default();
+        let dir = root.join(site_dirs::TEMPLATES);
+        if dir.is_dir() {
+            for entry in walkdir::WalkDir::new(&dir)
+                .follow_links(true)
+                .sort_by_file_name()
+            {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(e) => {
+                        diags.push(Diagnostic::error(
+                            site_dirs::TEMPLATES,
+                            format!("cannot read: {e}"),
+                        ));
+                        continue;
+                    }
+                };
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let name = entry
+                    .path()
+                    .strip_prefix(&dir)
+                    .unwrap_or(entry.path())
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                match std::fs::read_to_string(entry.path()) {
+                    Ok(text) => {
+                        templates.insert(name, text);
+                    }
+                    Err(e) => diags.push(Diagnostic::error(
+                        Path::new(site_dirs::TEMPLATES).join(&name),
+                        format!("cannot read: {e}"),
+                    )),
+                }
+            }
+        }
+        let mut tera = Tera::new();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        if let Err(e) =
+            tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        {
+            diags.push(Diagnostic::error(
+                site_dirs::TEMPLATES,
+                format!("template error: {}", error_chain(&e)),
+            ));
+        }
+        if diags.has_errors() {
+            Err(diags)
+        } else {
+            let mut h = Fingerprint::default();
+            for (name, source) in &templates {
+                h.str(name).str(source);
+            }
+            Ok(Renderer {
+                tera,
+                fingerprint: h.finish(),
+            })
+        }
+    }
+
+    pub(super) fn render<T: Serialize>(&self, template: &str, ctx: &T) -> Result<String, String> {
+        let ctx = Context::from_serialize(ctx).map_err(|e| error_chain(&e))?;
+        self.tera.render(template, &ctx).map_err(|e| {
+            format!(
+                "rendering `templates/{template}` failed: {}",
+                error_chain(&e)
+            )
+        })
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
