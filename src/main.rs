@@ -1,5 +1,6 @@
 //! The `qiao` command line: parses arguments, runs the pipeline, and turns its results
-//! into messages and exit codes (0 success, 1 content errors, 2 usage errors).
+//! into messages and exit codes (0 success, 1 content errors, 2 usage errors, 3 I/O
+//! failures).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +17,9 @@ use qiao::pipeline::{self, BuildError, BuildOptions};
     name = "qiao",
     version,
     about = "Builds bilingual Chinese/English news portals",
+    after_help = "Exit codes: 0 success; 1 errors in the site's files, or an output folder qiao \
+                  may not replace; 2 a command-line mistake; 3 reading or writing the output \
+                  folder failed (disk full, permissions).",
     propagate_version = true
 )]
 struct Cli {
@@ -250,6 +254,10 @@ fn build(opts: &BuildOptions, timings: bool) -> ExitCode {
         Err(BuildError::Output(msg)) => {
             eprintln!("error: {msg}");
             ExitCode::from(1)
+        }
+        Err(BuildError::Io(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(3)
         }
     }
 }

@@ -222,7 +222,9 @@ fn rebuild(build: &BuildOptions, shared: &Shared, cache: &mut pipeline::Cache) {
         Err(err) => {
             let text = match err {
                 BuildError::Content(d) => d.to_string(),
-                BuildError::Usage(m) | BuildError::Output(m) => format!("error: {m}\n"),
+                BuildError::Usage(m) | BuildError::Output(m) | BuildError::Io(m) => {
+                    format!("error: {m}\n")
+                }
             };
             eprint!("{text}");
             eprintln!("error: build failed; still serving the last good build");

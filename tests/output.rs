@@ -347,3 +347,19 @@ fn the_previous_build_is_kept_as_a_spare_that_shares_unchanged_files() {
     .unwrap();
     common::assert_same_tree(&site.out(), &clean.path().join("out"), "third build");
 }
+
+#[cfg(unix)]
+#[test]
+fn an_output_folder_that_cannot_be_written_exits_with_3() {
+    // Tests run as root, who ignores permissions, so the failure is made another way: where
+    // the spare folder goes beside the output, there is a file.
+    let site = small_site();
+    std::fs::write(site.root().join(".public.qiao-spare"), "in the way").unwrap();
+    let out = qiao(&site, &["build"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(".public.qiao-spare"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -141,7 +141,8 @@ impl Cache {
         if let Some(p) = self.produced.as_mut() {
             p.extend(new.iter().map(PathBuf::from));
             // The folder's marker lists the index files that are there now.
-            crate::output::write_marker(out, p).map_err(std::io::Error::other)?;
+            crate::output::write_marker(out, p)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
         }
         self.search = Some(Memo {
             key: pending.key,

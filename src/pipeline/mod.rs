@@ -60,9 +60,21 @@ pub enum BuildError {
     Content(Diagnostics),
     /// The command itself cannot work as given: exit code 2.
     Usage(String),
-    /// The output folder cannot be (or was refused to be) replaced: exit code 1. The
-    /// message says what was done, naming the path.
+    /// The output folder was refused (not qiao's, or a file there is not): exit code 1.
+    /// The message says what was done, naming the path.
     Output(String),
+    /// Reading or writing the output folder failed: exit code 3, a problem of the machine
+    /// (disk full, permissions) rather than of the site's files.
+    Io(String),
+}
+
+impl From<crate::output::OutputError> for BuildError {
+    fn from(e: crate::output::OutputError) -> BuildError {
+        match e {
+            crate::output::OutputError::Refused(m) => BuildError::Output(m),
+            crate::output::OutputError::Io(m) => BuildError::Io(m),
+        }
+    }
 }
 
 /// How long each phase of a build took, in order (`qiao build --timings`). Rendering and
@@ -160,7 +172,7 @@ pub fn build_with(
     let files = timings.time("copy files", || phases::copy_files(&site, &staging))?;
     let produced = timings
         .time("commit output", || staging.commit())
-        .map_err(BuildError::Output)?;
+        .map_err(BuildError::from)?;
     let articles = site.articles(Lang::Zh).len() + site.articles(Lang::En).len();
     let pictures_decoded = site.pictures_decoded;
     let report = BuildReport {
@@ -202,6 +214,6 @@ fn staging(
         in_place: cache.is_some(),
     };
     Ok(Staging::create(&opts.out_dir(), &policy)
-        .map_err(BuildError::Output)?
+        .map_err(BuildError::from)?
         .knowing(cache.and_then(Cache::take_produced)))
 }

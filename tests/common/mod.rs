@@ -120,7 +120,7 @@ impl Site {
             Ok(r) => r,
             Err(BuildError::Content(d)) => panic!("build failed:\n{d}"),
             Err(BuildError::Usage(m)) => panic!("usage error: {m}"),
-            Err(BuildError::Output(m)) => panic!("output error: {m}"),
+            Err(BuildError::Output(m) | BuildError::Io(m)) => panic!("output error: {m}"),
         }
     }
 
@@ -129,7 +129,7 @@ impl Site {
         match self.build() {
             Ok(_) => panic!("the build was expected to fail"),
             Err(BuildError::Content(d)) => d.to_string(),
-            Err(BuildError::Usage(m) | BuildError::Output(m)) => m,
+            Err(BuildError::Usage(m) | BuildError::Output(m) | BuildError::Io(m)) => m,
         }
     }
 

@@ -2,7 +2,7 @@
 //! its body converted to safe HTML with links and files resolved.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -18,6 +18,9 @@ use crate::lang::Lang;
 use crate::markdown::{self, rewrite::Resolved};
 use crate::site_dirs;
 use crate::urls::{self, Urls};
+
+mod resolve;
+use resolve::Resolver;
 
 /// One published page of an article, in one language.
 #[derive(Debug, Clone)]
@@ -472,148 +475,4 @@ fn convert(
     let mut article = article;
     article.compute_hashes();
     (article, files.into_inner(), problems)
-}
-
-struct Resolver<'a> {
-    content_dir: &'a Path,
-    canonical_content: &'a Path,
-    index: &'a ArticleIndex,
-    urls: &'a Urls,
-    processor: &'a Processor,
-}
-
-impl Resolver<'_> {
-    /// Resolves a relative reference written in `doc`: another article's `.md` file becomes
-    /// that article's URL in the page's language; any other file is published under `/media/`.
-    fn resolve(
-        &self,
-        doc: &Document,
-        reference: &str,
-        files: &std::cell::RefCell<References>,
-    ) -> Resolved {
-        let (path_part, suffix) = match reference.find(['?', '#']) {
-            Some(i) => reference.split_at(i),
-            None => (reference, ""),
-        };
-        let decoded = urls::percent_decode(path_part);
-        let Some(target) = normalize(&doc.dir.join(&decoded)) else {
-            return Resolved::Broken(format!(
-                "`{reference}` points outside `content/`; only files inside it are published"
-            ));
-        };
-        if decoded.ends_with(".md") {
-            return match self.index.by_file.get(&target) {
-                Some((slug, present)) => {
-                    let lang = if present[lang_index(doc.lang)] {
-                        doc.lang
-                    } else {
-                        doc.lang.other()
-                    };
-                    Resolved::Url(format!(
-                        "{}{}",
-                        self.urls.link(&urls::article(lang, slug)),
-                        suffix
-                    ))
-                }
-                None => Resolved::Broken(format!(
-                    "`{reference}` links to `{}`, which is not a published article of this site",
-                    Path::new(site_dirs::CONTENT).join(&target).display()
-                )),
-            };
-        }
-        let absolute = self.content_dir.join(&target);
-        match absolute.canonicalize() {
-            Ok(real) if !real.starts_with(self.canonical_content) => Resolved::Broken(format!(
-                "`{reference}` leads outside `content/` through a symbolic link"
-            )),
-            Ok(real) if real.is_file() => {
-                if let Err(why) = crate::attachment::check(&real) {
-                    return Resolved::Broken(format!(
-                        "`{reference}` ({}): {why}",
-                        Path::new(site_dirs::CONTENT).join(&target).display()
-                    ));
-                }
-                if images::is_raster(&target) {
-                    match self.processor.picture(&real) {
-                        Err(why) => {
-                            return Resolved::Broken(format!(
-                                "`{reference}` ({}): {why}",
-                                Path::new(site_dirs::CONTENT).join(&target).display()
-                            ));
-                        }
-                        Ok(picture) if !picture.keeps_original() => {
-                            let links = images::links(&target, &picture, self.urls);
-                            files
-                                .borrow_mut()
-                                .pictures
-                                .insert(target.clone(), picture.clone());
-                            return Resolved::Picture {
-                                rel: target,
-                                picture,
-                                src: format!("{}{suffix}", links.src),
-                                srcset: links.srcset,
-                            };
-                        }
-                        Ok(picture) if picture.deferred => {
-                            // The original stands in until the derivatives are made.
-                            let links = images::links(&target, &picture, self.urls);
-                            let mut refs = files.borrow_mut();
-                            refs.deferred = true;
-                            refs.media.insert(target.clone());
-                            return Resolved::Picture {
-                                rel: target,
-                                picture,
-                                src: format!("{}{suffix}", links.src),
-                                srcset: links.srcset,
-                            };
-                        }
-                        Ok(_) => {}
-                    }
-                }
-                let site_path = urls::media(&target.to_string_lossy().replace('\\', "/"));
-                files.borrow_mut().media.insert(target);
-                let url = format!("{}{}", self.urls.link(&site_path), suffix);
-                // Only the header is read; a file that is not a picture has no size.
-                match imagesize::size(&real) {
-                    Ok(size) if size.width > 0 && size.height > 0 => Resolved::Image {
-                        url,
-                        width: size.width as u32,
-                        height: size.height as u32,
-                    },
-                    _ => Resolved::Url(url),
-                }
-            }
-            Ok(_) => Resolved::Broken(format!("`{reference}` is a folder, not a file")),
-            Err(_) => Resolved::Broken(format!(
-                "`{reference}` references `{}`, which does not exist",
-                Path::new(site_dirs::CONTENT).join(&target).display()
-            )),
-        }
-    }
-}
-
-fn lang_index(lang: Lang) -> usize {
-    match lang {
-        Lang::Zh => 0,
-        Lang::En => 1,
-    }
-}
-
-/// Resolves `.` and `..` without touching the file system; `None` if it climbs above the
-/// start, which is how `../../../etc/passwd` is caught.
-fn normalize(path: &Path) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::Normal(c) => out.push(c),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    return None;
-                }
-            }
-            Component::RootDir | Component::Prefix(_) => return None,
-        }
-    }
-    Some(out)
 }

@@ -1,0 +1,78 @@
+//! Small file operations the output needs: comparing contents and inodes, replacing a file
+//! without touching one it shares an inode with, removing a file and its empty folders.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+/// Removes `rel` inside `target`, and the folders it leaves empty.
+pub fn remove_file_and_empty_parents(target: &Path, rel: &Path) -> io::Result<()> {
+    match fs::remove_file(target.join(rel)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut dir = rel.parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+        if fs::remove_dir(target.join(d)).is_err() {
+            break; // not empty: its parents are not either
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+/// Puts a new file at `path` through `make`, which writes it at a temporary name beside
+/// it: renamed over, so a file `path` shares with the live output is never changed.
+pub(super) fn replace_with(
+    path: &Path,
+    make: impl FnOnce(&Path) -> io::Result<()>,
+) -> io::Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    // A folder where a file now goes (only ever one qiao wrote) must make way.
+    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        fs::remove_dir_all(path)?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.qiao-tmp"));
+    let _ = fs::remove_file(&tmp);
+    make(&tmp)?;
+    fs::rename(&tmp, path)
+}
+
+/// Whether two paths are one file (hard links to the same inode).
+pub(super) fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        matches!((fs::metadata(a), fs::metadata(b)),
+            (Ok(x), Ok(y)) if x.dev() == y.dev() && x.ino() == y.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
+}
+
+pub fn same_contents(path: &Path, bytes: &[u8]) -> bool {
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
+            fs::read(path).is_ok_and(|old| old == bytes)
+        }
+        _ => false,
+    }
+}
+
+pub(super) fn same_file_contents(a: &Path, b: &Path) -> bool {
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(x), Ok(y)) if x.is_file() && y.is_file() && x.len() == y.len() => {
+            matches!((fs::read(a), fs::read(b)), (Ok(p), Ok(q)) if p == q)
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,156 @@
+//! Where a relative reference in an article leads: another article's page, a published
+//! file under `/media/`, a picture's derivatives, or an error saying why not.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::{ArticleIndex, References};
+use crate::content::Document;
+use crate::images::{self, Processor};
+use crate::lang::Lang;
+use crate::markdown::rewrite::Resolved;
+use crate::site_dirs;
+use crate::urls::{self, Urls};
+
+pub(super) struct Resolver<'a> {
+    pub(super) content_dir: &'a Path,
+    pub(super) canonical_content: &'a Path,
+    pub(super) index: &'a ArticleIndex,
+    pub(super) urls: &'a Urls,
+    pub(super) processor: &'a Processor,
+}
+
+impl Resolver<'_> {
+    /// Resolves a relative reference written in `doc`: another article's `.md` file becomes
+    /// that article's URL in the page's language; any other file is published under `/media/`.
+    pub(super) fn resolve(
+        &self,
+        doc: &Document,
+        reference: &str,
+        files: &std::cell::RefCell<References>,
+    ) -> Resolved {
+        let (path_part, suffix) = match reference.find(['?', '#']) {
+            Some(i) => reference.split_at(i),
+            None => (reference, ""),
+        };
+        let decoded = urls::percent_decode(path_part);
+        let Some(target) = normalize(&doc.dir.join(&decoded)) else {
+            return Resolved::Broken(format!(
+                "`{reference}` points outside `content/`; only files inside it are published"
+            ));
+        };
+        if decoded.ends_with(".md") {
+            return match self.index.by_file.get(&target) {
+                Some((slug, present)) => {
+                    let lang = if present[lang_index(doc.lang)] {
+                        doc.lang
+                    } else {
+                        doc.lang.other()
+                    };
+                    Resolved::Url(format!(
+                        "{}{}",
+                        self.urls.link(&urls::article(lang, slug)),
+                        suffix
+                    ))
+                }
+                None => Resolved::Broken(format!(
+                    "`{reference}` links to `{}`, which is not a published article of this site",
+                    Path::new(site_dirs::CONTENT).join(&target).display()
+                )),
+            };
+        }
+        let absolute = self.content_dir.join(&target);
+        match absolute.canonicalize() {
+            Ok(real) if !real.starts_with(self.canonical_content) => Resolved::Broken(format!(
+                "`{reference}` leads outside `content/` through a symbolic link"
+            )),
+            Ok(real) if real.is_file() => {
+                if let Err(why) = crate::attachment::check(&real) {
+                    return Resolved::Broken(format!(
+                        "`{reference}` ({}): {why}",
+                        Path::new(site_dirs::CONTENT).join(&target).display()
+                    ));
+                }
+                if images::is_raster(&target) {
+                    match self.processor.picture(&real) {
+                        Err(why) => {
+                            return Resolved::Broken(format!(
+                                "`{reference}` ({}): {why}",
+                                Path::new(site_dirs::CONTENT).join(&target).display()
+                            ));
+                        }
+                        Ok(picture) if !picture.keeps_original() => {
+                            let links = images::links(&target, &picture, self.urls);
+                            files
+                                .borrow_mut()
+                                .pictures
+                                .insert(target.clone(), picture.clone());
+                            return Resolved::Picture {
+                                rel: target,
+                                picture,
+                                src: format!("{}{suffix}", links.src),
+                                srcset: links.srcset,
+                            };
+                        }
+                        Ok(picture) if picture.deferred => {
+                            // The original stands in until the derivatives are made.
+                            let links = images::links(&target, &picture, self.urls);
+                            let mut refs = files.borrow_mut();
+                            refs.deferred = true;
+                            refs.media.insert(target.clone());
+                            return Resolved::Picture {
+                                rel: target,
+                                picture,
+                                src: format!("{}{suffix}", links.src),
+                                srcset: links.srcset,
+                            };
+                        }
+                        Ok(_) => {}
+                    }
+                }
+                let site_path = urls::media(&target.to_string_lossy().replace('\\', "/"));
+                files.borrow_mut().media.insert(target);
+                let url = format!("{}{}", self.urls.link(&site_path), suffix);
+                // Only the header is read; a file that is not a picture has no size.
+                match imagesize::size(&real) {
+                    Ok(size) if size.width > 0 && size.height > 0 => Resolved::Image {
+                        url,
+                        width: size.width as u32,
+                        height: size.height as u32,
+                    },
+                    _ => Resolved::Url(url),
+                }
+            }
+            Ok(_) => Resolved::Broken(format!("`{reference}` is a folder, not a file")),
+            Err(_) => Resolved::Broken(format!(
+                "`{reference}` references `{}`, which does not exist",
+                Path::new(site_dirs::CONTENT).join(&target).display()
+            )),
+        }
+    }
+}
+
+fn lang_index(lang: Lang) -> usize {
+    match lang {
+        Lang::Zh => 0,
+        Lang::En => 1,
+    }
+}
+
+/// Resolves `.` and `..` without touching the file system; `None` if it climbs above the
+/// start, which is how `../../../etc/passwd` is caught.
+fn normalize(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(c) => out.push(c),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(out)
+}
