@@ -14,6 +14,38 @@ pub enum Lang {
     En,
 }
 
+/// One value for each language: what would otherwise be a `zh`/`en` pair of fields with
+/// a `match` on the language wherever one of them is needed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PerLang<T> {
+    pub zh: T,
+    pub en: T,
+}
+
+impl<T> PerLang<T> {
+    /// A value for each language, made by `f`.
+    pub fn by(mut f: impl FnMut(Lang) -> T) -> PerLang<T> {
+        PerLang {
+            zh: f(Lang::Zh),
+            en: f(Lang::En),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &T {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+
+    pub fn get_mut(&mut self, lang: Lang) -> &mut T {
+        match lang {
+            Lang::Zh => &mut self.zh,
+            Lang::En => &mut self.en,
+        }
+    }
+}
+
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::Zh, Lang::En];
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::config::AllianceKey;
 use crate::country::CountryCode;
-use crate::lang::Lang;
+use crate::lang::{Lang, PerLang};
 use crate::site::{Article, Site};
 
 /// How many related articles an article page shows.
@@ -130,24 +130,16 @@ impl Taxonomy {
 /// Per-language browsing structure of a whole site.
 #[derive(Clone)]
 pub struct Indexes {
-    zh: Taxonomy,
-    en: Taxonomy,
-    zh_related: Vec<Vec<usize>>,
-    en_related: Vec<Vec<usize>>,
+    taxonomy: PerLang<Taxonomy>,
+    /// By article index: the related articles, best first.
+    related: PerLang<Vec<Vec<usize>>>,
 }
 
 impl Indexes {
     pub fn new(site: &Site) -> Indexes {
-        let zh = Taxonomy::new(site.articles(Lang::Zh));
-        let en = Taxonomy::new(site.articles(Lang::En));
-        let zh_related = related_all(site.articles(Lang::Zh), &zh);
-        let en_related = related_all(site.articles(Lang::En), &en);
-        Indexes {
-            zh,
-            en,
-            zh_related,
-            en_related,
-        }
+        let taxonomy = PerLang::by(|lang| Taxonomy::new(site.articles(lang)));
+        let related = PerLang::by(|lang| related_all(site.articles(lang), taxonomy.get(lang)));
+        Indexes { taxonomy, related }
     }
 
     /// Tags whose spellings differ but slug the same, merged into one: worth a warning,
@@ -172,18 +164,12 @@ impl Indexes {
     }
 
     pub fn get(&self, lang: Lang) -> &Taxonomy {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
+        self.taxonomy.get(lang)
     }
 
     /// Indices of the articles related to article `i` of `lang`, best first.
     pub fn related(&self, lang: Lang, i: usize) -> &[usize] {
-        match lang {
-            Lang::Zh => &self.zh_related[i],
-            Lang::En => &self.en_related[i],
-        }
+        &self.related.get(lang)[i]
     }
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::country::CountryCode;
 use crate::diagnostics::{Diagnostic, Diagnostics, line_of_offset};
-use crate::lang::Lang;
+use crate::lang::{Lang, PerLang};
 
 use crate::segment::{self, UrlSegment};
 
@@ -26,20 +26,7 @@ pub const CONFIG_FILE: &str = "site.toml";
 pub type AllianceKey = UrlSegment<segment::Alliance>;
 
 /// A text given in both languages.
-#[derive(Debug, Clone, Serialize)]
-pub struct Bilingual {
-    pub zh: String,
-    pub en: String,
-}
-
-impl Bilingual {
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
-    }
-}
+pub type Bilingual = PerLang<String>;
 
 #[derive(Debug, Clone)]
 pub struct Alliance {
@@ -114,8 +101,7 @@ pub struct SiteConfig {
     /// China Standard Time, where most of these portals are edited).
     pub timezone: FixedOffset,
     pub publisher: Publisher,
-    zh: LanguageConfig,
-    en: LanguageConfig,
+    languages: PerLang<LanguageConfig>,
     /// In the order of `site.toml`'s keys (sorted), so pages list them stably.
     pub alliances: Vec<Alliance>,
     pub country_names: BTreeMap<CountryCode, Bilingual>,
@@ -137,10 +123,7 @@ impl SiteConfig {
     }
 
     pub fn language(&self, lang: Lang) -> &LanguageConfig {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
+        self.languages.get(lang)
     }
 
     /// Midnight of `date` in the site's time zone, as RFC 3339 (`2024-11-21T00:00:00+08:00`).
@@ -236,8 +219,7 @@ impl SiteConfig {
                     default_language,
                     timezone,
                     publisher,
-                    zh,
-                    en,
+                    languages: PerLang { zh, en },
                     alliances,
                     country_names,
                     extra: raw.extra,

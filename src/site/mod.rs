@@ -14,7 +14,7 @@ use crate::content::{Corpus, Document, Slug, Source};
 use crate::country::CountryCode;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::images::{self, Picture, Processor};
-use crate::lang::Lang;
+use crate::lang::{Lang, PerLang};
 use crate::markdown::{self, rewrite::Resolved};
 use crate::site_dirs;
 use crate::urls::{self, Urls};
@@ -189,8 +189,7 @@ pub struct Site {
     pub config: SiteConfig,
     pub urls: Urls,
     /// Per language, newest first (date, then slug).
-    zh: Vec<Arc<Article>>,
-    en: Vec<Arc<Article>>,
+    articles: PerLang<Vec<Arc<Article>>>,
     /// Files referenced by articles, relative to `content/`, published under `/media/`.
     pub media: BTreeSet<PathBuf>,
     /// Pictures referenced by articles, published as their derivatives.
@@ -221,26 +220,27 @@ impl Site {
     }
 
     pub fn articles(&self, lang: Lang) -> &[Arc<Article>] {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
+        self.articles.get(lang)
     }
 }
 
 /// Where each article file is, so a link to `../2024/x.zh.md` finds its article.
 struct ArticleIndex {
-    by_file: HashMap<PathBuf, (Slug, [bool; 2])>,
+    /// Each article file: its article's slug, and which halves the article has.
+    by_file: HashMap<PathBuf, (Slug, PerLang<bool>)>,
 }
 
 impl ArticleIndex {
     fn new(corpus: &Corpus) -> ArticleIndex {
         let mut by_file = HashMap::new();
         for pair in &corpus.pairs {
-            let present = [pair.zh.is_some(), pair.en.is_some()];
+            let present = PerLang {
+                zh: pair.zh.is_some(),
+                en: pair.en.is_some(),
+            };
             for doc in pair.halves() {
                 let name = format!("{}.{}.md", doc.slug, doc.lang);
-                by_file.insert(doc.dir.join(name), (pair.slug.clone(), present));
+                by_file.insert(doc.dir.join(name), (pair.slug.clone(), present.clone()));
             }
         }
         ArticleIndex { by_file }
@@ -249,14 +249,14 @@ impl ArticleIndex {
     /// Which article files exist, in which languages, under which base path: all a
     /// conversion's links depend on besides the article itself.
     fn fingerprint(&self, base_path: &str) -> u64 {
-        let mut files: Vec<(&PathBuf, &(Slug, [bool; 2]))> = self.by_file.iter().collect();
+        let mut files: Vec<(&PathBuf, &(Slug, PerLang<bool>))> = self.by_file.iter().collect();
         files.sort_by(|a, b| a.0.cmp(b.0));
         let mut h = Fingerprint::default();
         h.str(base_path);
         for (path, (slug, present)) in files {
             h.str(&path.to_string_lossy())
                 .str(slug.as_str())
-                .u64(present[0] as u64 * 2 + present[1] as u64);
+                .u64(present.zh as u64 * 2 + present.en as u64);
         }
         h.finish()
     }
@@ -346,17 +346,16 @@ pub fn assemble(
 
     let mut diags = Diagnostics::default();
     let mut references = References::default();
-    let (mut zh, mut en) = (Vec::new(), Vec::new());
+    let mut articles: PerLang<Vec<Arc<Article>>> = PerLang::default();
     for (article, refs, problems) in converted {
         diags.extend(problems);
         references.extend(refs);
-        match article.lang {
-            Lang::Zh => zh.push(article),
-            Lang::En => en.push(article),
-        }
+        articles.get_mut(article.lang).push(article);
     }
-    for list in [&mut zh, &mut en] {
-        list.sort_by(|a, b| (b.date, &a.slug).cmp(&(a.date, &b.slug)));
+    for lang in Lang::ALL {
+        articles
+            .get_mut(lang)
+            .sort_by(|a, b| (b.date, &a.slug).cmp(&(a.date, &b.slug)));
     }
     let asset_links = assets
         .paths()
@@ -367,8 +366,7 @@ pub fn assemble(
         Site {
             config,
             urls,
-            zh,
-            en,
+            articles,
             media: references.media,
             pictures: references.pictures,
             pictures_decoded: processor.decoded.load(std::sync::atomic::Ordering::Relaxed),

@@ -6,7 +6,6 @@ use std::path::{Component, Path, PathBuf};
 use super::{ArticleIndex, References};
 use crate::content::Document;
 use crate::images::{self, Processor};
-use crate::lang::Lang;
 use crate::markdown::rewrite::Resolved;
 use crate::site_dirs;
 use crate::urls::{self, Urls};
@@ -41,7 +40,7 @@ impl Resolver<'_> {
         if decoded.ends_with(".md") {
             return match self.index.by_file.get(&target) {
                 Some((slug, present)) => {
-                    let lang = if present[lang_index(doc.lang)] {
+                    let lang = if *present.get(doc.lang) {
                         doc.lang
                     } else {
                         doc.lang.other()
@@ -126,13 +125,6 @@ impl Resolver<'_> {
                 Path::new(site_dirs::CONTENT).join(&target).display()
             )),
         }
-    }
-}
-
-fn lang_index(lang: Lang) -> usize {
-    match lang {
-        Lang::Zh => 0,
-        Lang::En => 1,
     }
 }
 

@@ -67,7 +67,7 @@ impl<'a> View<'a> {
             alliances: config
                 .alliances
                 .iter()
-                .map(|a| (a.key.as_str(), a.name.get(lang)))
+                .map(|a| (a.key.as_str(), a.name.get(lang).as_str()))
                 .collect(),
             countries,
         };
