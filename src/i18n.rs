@@ -88,7 +88,6 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "活跃国家和地区",
         "Most active countries",
     ),
-    ("view_all", "查看全部", "View all"),
     ("alliance", "联盟", "Alliance"),
     ("country", "国家和地区", "Country or region"),
     ("year", "年份", "Year"),
@@ -115,7 +114,6 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "The page you are looking for does not exist or has moved.",
     ),
     ("back_home", "返回首页", "Back to the home page"),
-    ("choose_language", "请选择语言", "Choose a language"),
     (
         "map_title",
         "合作国家和地区分布",
@@ -154,8 +152,12 @@ pub fn strings(lang: Lang) -> &'static BTreeMap<&'static str, &'static str> {
     })
 }
 
+/// The string `key` in `lang`. A key missing from the table is a bug (a test checks every
+/// key the code names): debug builds stop on it, release builds show nothing.
 pub fn get(lang: Lang, key: &str) -> &'static str {
-    strings(lang).get(key).copied().unwrap_or("")
+    let found = strings(lang).get(key).copied();
+    debug_assert!(found.is_some(), "unknown interface string `{key}`");
+    found.unwrap_or("")
 }
 
 /// "12 篇" / "12 articles".
@@ -214,6 +216,65 @@ pub fn year_name(lang: Lang, year: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every `t.key` of the templates and every `"key"` the code names exists in the table,
+    /// and every key of the table is used somewhere: an unknown key would show as blank
+    /// text, an unused one is a translation nobody reads.
+    #[test]
+    fn every_key_used_exists_and_every_key_is_used() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut templates = String::new();
+        let mut code = String::new();
+        for entry in walkdir::WalkDir::new(root.join("templates"))
+            .into_iter()
+            .chain(walkdir::WalkDir::new(root.join("src")))
+            .chain(walkdir::WalkDir::new(root.join("static/search")))
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+        {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            if entry.path().extension().is_some_and(|x| x == "html") {
+                templates.push_str(&text);
+            } else if !entry.path().ends_with("i18n.rs") {
+                code.push_str(&text);
+            }
+        }
+        let keys: std::collections::HashSet<&str> = STRINGS.iter().map(|(k, _, _)| *k).collect();
+        let starts = templates.match_indices("t.").map(|(i, _)| i).filter(|&i| {
+            // `t.` as a name of its own, not the end of `chart.` or `list.t.`.
+            i == 0
+                || !templates[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        });
+        for used in starts.map(|i| &templates[i + 2..]) {
+            let key: String = used
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let after = &used[key.len()..];
+            // `t.key` followed by a template delimiter or filter, not e.g. `list.tags`.
+            if !key.is_empty()
+                && (after.starts_with(' ') || after.starts_with('}') || after.starts_with('|'))
+            {
+                assert!(
+                    keys.contains(key.as_str()),
+                    "templates use `t.{key}`, which is not in STRINGS"
+                );
+            }
+        }
+        for key in &keys {
+            let quoted = format!("\"{key}\"");
+            let in_template = templates.contains(&format!("t.{key} "))
+                || templates.contains(&format!("t.{key}}}"))
+                || templates.contains(&format!("t.{key}|"));
+            assert!(
+                in_template || code.contains(&quoted),
+                "`{key}` is in STRINGS but nothing uses it"
+            );
+        }
+    }
 
     #[test]
     fn chinese_strings_have_no_latin_letters() {

@@ -62,6 +62,8 @@ fn every_command_has_help() {
         &["build", "--help"],
         &["check", "--help"],
         &["new", "--help"],
+        &["serve", "--help"],
+        &["search", "--help"],
     ] {
         let out = site.run(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");

@@ -59,6 +59,16 @@ pub fn render_page(
     }
 }
 
+/// Links to the browsing pages of a language, by name.
+#[derive(Serialize)]
+struct Sections {
+    alliances: String,
+    countries: String,
+    years: String,
+    tags: String,
+    search: String,
+}
+
 #[derive(Serialize)]
 struct Common<'a> {
     lang: Lang,
@@ -72,7 +82,10 @@ struct Common<'a> {
     /// Links to static files by their path in `static/`: `assets["style.css"]`.
     assets: &'a BTreeMap<String, String>,
     t: &'static BTreeMap<&'static str, &'static str>,
+    /// The main navigation, in order, for the header.
     nav: Vec<NavItem>,
+    /// The same pages by name, for links elsewhere (`sections.alliances`).
+    sections: Sections,
     home_url: String,
     switcher: Switcher,
     canonical: String,
@@ -247,6 +260,13 @@ impl<'a> View<'a> {
             current: s == section,
         })
         .collect();
+        let sections = Sections {
+            alliances: self.link(&urls::alliances(lang)),
+            countries: self.link(&urls::countries(lang)),
+            years: self.link(&urls::years(lang)),
+            tags: self.link(&urls::tags(lang)),
+            search: self.link(&urls::search(lang)),
+        };
         let language = config.language(lang);
         Common {
             lang,
@@ -258,6 +278,7 @@ impl<'a> View<'a> {
             assets: &self.site.asset_links,
             t,
             nav,
+            sections,
             home_url: self.link(&urls::home(lang)),
             search_url: self.link(&urls::search(lang)),
             switcher: Switcher {
