@@ -12,21 +12,56 @@ pub enum Severity {
     Warning,
 }
 
+/// What a diagnostic is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Location {
+    /// A file or folder of the site, relative to its root, so messages read the same
+    /// wherever the site lives.
+    Site(PathBuf),
+    /// A command-line flag (`--base-url`).
+    Flag(&'static str),
+    /// The output folder, or a file in it.
+    Output(PathBuf),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Site(p) | Location::Output(p) => write!(f, "{}", p.display()),
+            Location::Flag(flag) => f.write_str(flag),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Path relative to the site root, so messages read the same wherever the site lives.
-    pub file: PathBuf,
+    pub location: Location,
     pub line: Option<usize>,
     pub field: Option<String>,
     pub message: String,
 }
 
 impl Diagnostic {
+    /// An error about a file or folder of the site.
     pub fn error(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic::at(Location::Site(file.into()), message)
+    }
+
+    /// An error about a command-line flag.
+    pub fn flag(flag: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic::at(Location::Flag(flag), message)
+    }
+
+    /// An error about the output folder.
+    pub fn output(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic::at(Location::Output(path.into()), message)
+    }
+
+    fn at(location: Location, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
-            file: file.into(),
+            location,
             line: None,
             field: None,
             message: message.into(),
@@ -66,7 +101,7 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{kind}: {}", self.file.display())?;
+        write!(f, "{kind}: {}", self.location)?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
@@ -110,7 +145,12 @@ impl Diagnostics {
 
     pub fn sorted(mut self) -> Self {
         self.0.sort_by(|a, b| {
-            (&a.file, a.line, &a.field, &a.message).cmp(&(&b.file, b.line, &b.field, &b.message))
+            (&a.location, a.line, &a.field, &a.message).cmp(&(
+                &b.location,
+                b.line,
+                &b.field,
+                &b.message,
+            ))
         });
         self.0.dedup();
         self

@@ -39,7 +39,7 @@ pub(super) fn load_with(
     let mut config = timings.time("config", || SiteConfig::load(root))?;
     if let Some(url) = base_url {
         config.base_url = BaseUrl::parse(url).map_err(|msg| {
-            std::iter::once(Diagnostic::error("--base-url", msg)).collect::<Diagnostics>()
+            std::iter::once(Diagnostic::flag("--base-url", msg)).collect::<Diagnostics>()
         })?;
     }
     let parsed = cache.as_deref_mut().map(Cache::parsed);

@@ -111,7 +111,7 @@ impl Run<'_> {
             }
         }
         let search_files = search_files.unwrap_or_else(|msg| {
-            errors.push(Diagnostic::error(self.out.to_path_buf(), msg));
+            errors.push(Diagnostic::output(self.out.to_path_buf(), msg));
             Vec::new()
         });
         self.write_all(&search_files, errors);
@@ -137,7 +137,7 @@ impl Run<'_> {
                 Diagnostic::error(site_dirs::TEMPLATES, format!("{msg} (page {})", page.path))
             })?;
         self.staging.write(&file, html.as_bytes()).map_err(|e| {
-            Diagnostic::error(self.out.to_path_buf(), format!("cannot write {file}: {e}"))
+            Diagnostic::output(self.out.to_path_buf(), format!("cannot write {file}: {e}"))
         })?;
         Ok(Keyed { file, key })
     }
