@@ -117,98 +117,15 @@ pub fn parse(
     // CRLF files: drop the CRs so YAML and Markdown see one kind of line ending; line
     // numbers do not change.
     let text = text.replace("\r\n", "\n");
-    let mut lines = text.split_inclusive('\n');
-    let opening = lines.next().unwrap_or("");
-    if opening.trim_end() != "---" {
-        let msg = if text.trim().is_empty() {
-            "the file is empty; an article starts with front matter between `---` lines (title, date)"
-        } else {
-            "expected front matter: the file must start with a `---` line, then YAML (title, date), then `---`"
-        };
-        return Err(one(Diagnostic::error(file, msg).at_line(1)));
-    }
-    let mut yaml_len = 0;
-    let mut closing_line = None;
-    for (i, line) in lines.enumerate() {
-        if line.trim_end() == "---" {
-            closing_line = Some(i + 2);
-            break;
-        }
-        yaml_len += line.len();
-    }
-    let Some(closing_line) = closing_line else {
-        return Err(one(Diagnostic::error(
-            file,
-            "the front matter is not closed: expected a `---` line after it",
-        )
-        .at_line(1)));
-    };
-    let yaml = &text[opening.len()..opening.len() + yaml_len];
-    let body_start = text
-        .split_inclusive('\n')
-        .take(closing_line)
-        .map(str::len)
-        .sum::<usize>();
-    let body = text[body_start..].to_owned();
-    let body_line = closing_line + 1;
-
-    let value: Value = match serde_yaml::from_str(yaml) {
-        Ok(v) => v,
-        Err(e) => {
-            let line = e.location().map(|l| l.line() + 1);
-            let msg = e.to_string();
-            // serde_yaml appends " at line X column Y", which would contradict our file line.
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
-            return Err(one(Diagnostic::error(
-                file,
-                format!("invalid YAML in the front matter: {msg}"),
-            )
-            .at_line_opt(line)));
-        }
-    };
-    let map = match value {
-        Value::Mapping(m) => m,
-        Value::Null => serde_yaml::Mapping::new(),
-        _ => {
-            return Err(one(Diagnostic::error(
-                file,
-                "the front matter must be YAML `key: value` lines (title, date, …)",
-            )
-            .at_line(2)));
-        }
-    };
-
-    let mut field_lines = HashMap::new();
-    for (i, line) in yaml.lines().enumerate() {
-        if let Some((key, _)) = line.split_once(':')
-            && !line.starts_with([' ', '\t', '-', '#'])
-        {
-            let key = key.trim().trim_matches(['"', '\'']).to_owned();
-            field_lines.entry(key).or_insert(i + 2);
-        }
-    }
+    let parts = split(&text).map_err(|msg| one(Diagnostic::error(file, msg).at_line(1)))?;
+    let map = yaml_map(file, parts.yaml).map_err(one)?;
+    let field_lines = field_lines(parts.yaml);
+    let warnings = unknown_fields(file, &map, &field_lines);
     let mut v = Validator {
         file,
         lines: &field_lines,
         diags: Diagnostics::default(),
     };
-    let mut warnings = Vec::new();
-    for key in map.keys() {
-        let key = scalar_string(key).unwrap_or_default();
-        if !FIELDS.contains(&key.as_str()) {
-            warnings.push(
-                Diagnostic::warning(
-                    file,
-                    format!(
-                        "unknown field, ignored (known fields: {})",
-                        FIELDS.join(", ")
-                    ),
-                )
-                .field(key.clone())
-                .at_line_opt(field_lines.get(&key).copied()),
-            );
-        }
-    }
     let get = |k: &str| map.get(k).filter(|v| !v.is_null());
 
     let title = match get("title") {
@@ -229,37 +146,8 @@ pub fn parse(
         Some(d) => v.date(d),
     };
     let summary = get("summary").and_then(|s| v.non_empty_string("summary", s));
-    let alliances = v
-        .string_list("alliances", get("alliances"))
-        .into_iter()
-        .filter_map(|name| match config.alliance(&name) {
-            Some(a) => Some(a.key.clone()),
-            None => {
-                let declared: Vec<&str> = config.alliances.iter().map(|a| a.key.as_str()).collect();
-                let hint = if declared.is_empty() {
-                    "no alliances are declared in site.toml".to_owned()
-                } else {
-                    format!("declared in site.toml: {}", declared.join(", "))
-                };
-                v.error(
-                    "alliances",
-                    &format!("`{name}` is not an alliance key ({hint})"),
-                );
-                None
-            }
-        })
-        .collect::<Vec<_>>();
-    let countries = v
-        .string_list("countries", get("countries"))
-        .into_iter()
-        .filter_map(|code| match CountryCode::parse(&code) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                v.error("countries", &format!("`{code}`: {e}"));
-                None
-            }
-        })
-        .collect::<Vec<_>>();
+    let alliances = v.alliances(config, get("alliances"));
+    let countries = v.countries(get("countries"));
     let tags = v.string_list("tags", get("tags"));
     let source = get("source").and_then(|s| v.source(s));
     let image = get("image").and_then(|i| v.lead_image(i));
@@ -287,9 +175,112 @@ pub fn parse(
                 lines: field_lines,
                 warnings,
             },
-            body,
-            body_line,
+            parts.body.to_owned(),
+            parts.body_line,
         )),
         _ => Err(v.diags),
     }
+}
+
+/// A file cut at its `---` lines.
+struct Parts<'a> {
+    yaml: &'a str,
+    body: &'a str,
+    /// The file line the body starts on.
+    body_line: usize,
+}
+
+/// Finds the front matter between the first two `---` lines; the message says what is
+/// wrong with a file that has none.
+fn split(text: &str) -> Result<Parts<'_>, &'static str> {
+    let mut lines = text.split_inclusive('\n');
+    let opening = lines.next().unwrap_or("");
+    if opening.trim_end() != "---" {
+        return Err(if text.trim().is_empty() {
+            "the file is empty; an article starts with front matter between `---` lines (title, date)"
+        } else {
+            "expected front matter: the file must start with a `---` line, then YAML (title, date), then `---`"
+        });
+    }
+    let mut yaml_len = 0;
+    let mut closing_line = None;
+    for (i, line) in lines.enumerate() {
+        if line.trim_end() == "---" {
+            closing_line = Some(i + 2);
+            break;
+        }
+        yaml_len += line.len();
+    }
+    let closing_line =
+        closing_line.ok_or("the front matter is not closed: expected a `---` line after it")?;
+    let body_start = text
+        .split_inclusive('\n')
+        .take(closing_line)
+        .map(str::len)
+        .sum::<usize>();
+    Ok(Parts {
+        yaml: &text[opening.len()..opening.len() + yaml_len],
+        body: &text[body_start..],
+        body_line: closing_line + 1,
+    })
+}
+
+/// The front matter as a YAML mapping (empty front matter is an empty one).
+fn yaml_map(file: &Path, yaml: &str) -> Result<serde_yaml::Mapping, Diagnostic> {
+    match serde_yaml::from_str(yaml) {
+        Ok(Value::Mapping(m)) => Ok(m),
+        Ok(Value::Null) => Ok(serde_yaml::Mapping::new()),
+        Ok(_) => Err(Diagnostic::error(
+            file,
+            "the front matter must be YAML `key: value` lines (title, date, …)",
+        )
+        .at_line(2)),
+        Err(e) => {
+            let line = e.location().map(|l| l.line() + 1);
+            let msg = e.to_string();
+            // serde_yaml appends " at line X column Y", which would contradict our file line.
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+            Err(
+                Diagnostic::error(file, format!("invalid YAML in the front matter: {msg}"))
+                    .at_line_opt(line),
+            )
+        }
+    }
+}
+
+/// The file line of each top-level key, for messages about a field after parsing.
+fn field_lines(yaml: &str) -> HashMap<String, usize> {
+    let mut lines = HashMap::new();
+    for (i, line) in yaml.lines().enumerate() {
+        if let Some((key, _)) = line.split_once(':')
+            && !line.starts_with([' ', '\t', '-', '#'])
+        {
+            let key = key.trim().trim_matches(['"', '\'']).to_owned();
+            lines.entry(key).or_insert(i + 2);
+        }
+    }
+    lines
+}
+
+/// A warning for each field qiao does not know (a typo would otherwise go unnoticed).
+fn unknown_fields(
+    file: &Path,
+    map: &serde_yaml::Mapping,
+    lines: &HashMap<String, usize>,
+) -> Vec<Diagnostic> {
+    map.keys()
+        .map(|key| scalar_string(key).unwrap_or_default())
+        .filter(|key| !FIELDS.contains(&key.as_str()))
+        .map(|key| {
+            Diagnostic::warning(
+                file,
+                format!(
+                    "unknown field, ignored (known fields: {})",
+                    FIELDS.join(", ")
+                ),
+            )
+            .at_line_opt(lines.get(&key).copied())
+            .field(key)
+        })
+        .collect()
 }

@@ -6,6 +6,8 @@ use serde_yaml::Value;
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::config::{AllianceKey, SiteConfig};
+use crate::country::CountryCode;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 
 use super::{LeadImage, Source};
@@ -143,6 +145,44 @@ impl Validator<'_> {
                 None
             }
         }
+    }
+
+    /// Alliance keys, each declared in `site.toml`.
+    pub(super) fn alliances(&mut self, config: &SiteConfig, v: Option<&Value>) -> Vec<AllianceKey> {
+        self.string_list("alliances", v)
+            .into_iter()
+            .filter_map(|name| match config.alliance(&name) {
+                Some(a) => Some(a.key.clone()),
+                None => {
+                    let declared: Vec<&str> =
+                        config.alliances.iter().map(|a| a.key.as_str()).collect();
+                    let hint = if declared.is_empty() {
+                        "no alliances are declared in site.toml".to_owned()
+                    } else {
+                        format!("declared in site.toml: {}", declared.join(", "))
+                    };
+                    self.error(
+                        "alliances",
+                        &format!("`{name}` is not an alliance key ({hint})"),
+                    );
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// ISO 3166-1 alpha-2 codes.
+    pub(super) fn countries(&mut self, v: Option<&Value>) -> Vec<CountryCode> {
+        self.string_list("countries", v)
+            .into_iter()
+            .filter_map(|code| match CountryCode::parse(&code) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    self.error("countries", &format!("`{code}`: {e}"));
+                    None
+                }
+            })
+            .collect()
     }
 
     /// A list of strings; a single string is taken as a list of one.
