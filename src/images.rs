@@ -262,30 +262,7 @@ fn derive(bytes: &[u8]) -> Result<(Picture, Files), String> {
         };
         return Ok((picture, Vec::new()));
     }
-    // The header tells the size before anything is decoded: a huge picture is refused
-    // at once, whatever else is wrong with it.
-    if let Ok(size) = imagesize::blob_size(bytes)
-        && (size.width as u64) * (size.height as u64) > MAX_PIXELS
-    {
-        return Err(too_big(size.width as u64, size.height as u64));
-    }
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(MAX_PIXELS * 8);
-    reader.limits(limits);
-    let mut decoder = reader
-        .into_decoder()
-        .map_err(|e| format!("a damaged or unsupported picture: {e}"))?;
-    let (w, h) = decoder.dimensions();
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(too_big(w.into(), h.into()));
-    }
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder)
-        .map_err(|e| format!("a damaged or unsupported picture: {e}"))?;
-    img.apply_orientation(orientation);
+    let img = decode(bytes, format)?;
     let (width, height) = (img.width(), img.height());
     let has_alpha = img.color().has_alpha();
     let mut files = Vec::new();
@@ -390,6 +367,35 @@ fn too_big(width: u64, height: u64) -> String {
         "the picture is {width} × {height} pixels; qiao processes pictures up to {} megapixels: export a smaller one",
         MAX_PIXELS / 1_000_000
     )
+}
+
+/// Decodes within the limits, turned upright by its EXIF orientation.
+fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, String> {
+    // The header tells the size before anything is decoded: a huge picture is refused
+    // at once, whatever else is wrong with it.
+    if let Ok(size) = imagesize::blob_size(bytes)
+        && (size.width as u64) * (size.height as u64) > MAX_PIXELS
+    {
+        return Err(too_big(size.width as u64, size.height as u64));
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 8);
+    reader.limits(limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| format!("a damaged or unsupported picture: {e}"))?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(too_big(w.into(), h.into()));
+    }
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder)
+        .map_err(|e| format!("a damaged or unsupported picture: {e}"))?;
+    img.apply_orientation(orientation);
+    Ok(img)
 }
 
 /// More than one image descriptor: an animation.

@@ -38,93 +38,91 @@ impl Resolver<'_> {
             ));
         };
         if decoded.ends_with(".md") {
-            return match self.index.by_file.get(&target) {
-                Some((slug, present)) => {
-                    let lang = if *present.get(doc.lang) {
-                        doc.lang
-                    } else {
-                        doc.lang.other()
-                    };
-                    Resolved::Url(format!(
-                        "{}{}",
-                        self.urls.link(&urls::article(lang, slug)),
-                        suffix
-                    ))
-                }
-                None => Resolved::Broken(format!(
-                    "`{reference}` links to `{}`, which is not a published article of this site",
-                    Path::new(site_dirs::CONTENT).join(&target).display()
-                )),
-            };
+            return self.article(doc, reference, &target, suffix);
         }
-        let absolute = self.content_dir.join(&target);
-        match absolute.canonicalize() {
+        let shown = Path::new(site_dirs::CONTENT).join(&target);
+        match self.content_dir.join(&target).canonicalize() {
             Ok(real) if !real.starts_with(self.canonical_content) => Resolved::Broken(format!(
                 "`{reference}` leads outside `content/` through a symbolic link"
             )),
             Ok(real) if real.is_file() => {
-                if let Err(why) = crate::attachment::check(&real) {
-                    return Resolved::Broken(format!(
-                        "`{reference}` ({}): {why}",
-                        Path::new(site_dirs::CONTENT).join(&target).display()
-                    ));
-                }
-                if images::is_raster(&target) {
-                    match self.processor.picture(&real) {
-                        Err(why) => {
-                            return Resolved::Broken(format!(
-                                "`{reference}` ({}): {why}",
-                                Path::new(site_dirs::CONTENT).join(&target).display()
-                            ));
-                        }
-                        Ok(picture) if !picture.keeps_original() => {
-                            let links = images::links(&target, &picture, self.urls);
-                            files
-                                .borrow_mut()
-                                .pictures
-                                .insert(target.clone(), picture.clone());
-                            return Resolved::Picture {
-                                rel: target,
-                                picture,
-                                src: format!("{}{suffix}", links.src),
-                                srcset: links.srcset,
-                            };
-                        }
-                        Ok(picture) if picture.deferred => {
-                            // The original stands in until the derivatives are made.
-                            let links = images::links(&target, &picture, self.urls);
-                            let mut refs = files.borrow_mut();
-                            refs.deferred = true;
-                            refs.media.insert(target.clone());
-                            return Resolved::Picture {
-                                rel: target,
-                                picture,
-                                src: format!("{}{suffix}", links.src),
-                                srcset: links.srcset,
-                            };
-                        }
-                        Ok(_) => {}
-                    }
-                }
-                let site_path = urls::media(&target.to_string_lossy().replace('\\', "/"));
-                files.borrow_mut().media.insert(target);
-                let url = format!("{}{}", self.urls.link(&site_path), suffix);
-                // Only the header is read; a file that is not a picture has no size.
-                match imagesize::size(&real) {
-                    Ok(size) if size.width > 0 && size.height > 0 => Resolved::Image {
-                        url,
-                        width: size.width as u32,
-                        height: size.height as u32,
-                    },
-                    _ => Resolved::Url(url),
-                }
+                self.file(target, &real, suffix, files)
+                    .unwrap_or_else(|why| {
+                        Resolved::Broken(format!("`{reference}` ({}): {why}", shown.display()))
+                    })
             }
             Ok(_) => Resolved::Broken(format!("`{reference}` is a folder, not a file")),
             Err(_) => Resolved::Broken(format!(
                 "`{reference}` references `{}`, which does not exist",
-                Path::new(site_dirs::CONTENT).join(&target).display()
+                shown.display()
             )),
         }
+    }
+
+    /// A link to another article's file: that article's page in the page's language, or
+    /// in the other where it has only that half.
+    fn article(&self, doc: &Document, reference: &str, target: &Path, suffix: &str) -> Resolved {
+        match self.index.by_file.get(target) {
+            Some((slug, present)) => {
+                let lang = if *present.get(doc.lang) {
+                    doc.lang
+                } else {
+                    doc.lang.other()
+                };
+                Resolved::Url(format!(
+                    "{}{suffix}",
+                    self.urls.link(&urls::article(lang, slug))
+                ))
+            }
+            None => Resolved::Broken(format!(
+                "`{reference}` links to `{}`, which is not a published article of this site",
+                Path::new(site_dirs::CONTENT).join(target).display()
+            )),
+        }
+    }
+
+    /// A file inside `content/` (`real` is its resolved path): refused if it could run
+    /// script, published as derivatives if it is a picture, as it is otherwise.
+    fn file(
+        &self,
+        target: PathBuf,
+        real: &Path,
+        suffix: &str,
+        files: &std::cell::RefCell<References>,
+    ) -> Result<Resolved, String> {
+        crate::attachment::check(real)?;
+        if images::is_raster(&target) {
+            let picture = self.processor.picture(real)?;
+            // A deferred picture's original stands in until its derivatives are made.
+            if !picture.keeps_original() || picture.deferred {
+                let links = images::links(&target, &picture, self.urls);
+                let mut refs = files.borrow_mut();
+                if picture.deferred {
+                    refs.deferred = true;
+                    refs.media.insert(target.clone());
+                } else {
+                    refs.pictures.insert(target.clone(), picture.clone());
+                }
+                return Ok(Resolved::Picture {
+                    rel: target,
+                    picture,
+                    src: format!("{}{suffix}", links.src),
+                    srcset: links.srcset,
+                });
+            }
+        }
+        let site_path = urls::media(&target.to_string_lossy().replace('\\', "/"));
+        files.borrow_mut().media.insert(target);
+        let url = format!("{}{}", self.urls.link(&site_path), suffix);
+        // Only the header is read; a file that is not a picture has no size.
+        Ok(match imagesize::size(real) {
+            Ok(size) if size.width > 0 && size.height > 0 => Resolved::Image {
+                url,
+                width: size.width as u32,
+                height: size.height as u32,
+            },
+            _ => Resolved::Url(url),
+        })
     }
 }
 
