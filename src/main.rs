@@ -238,26 +238,17 @@ fn build(opts: &BuildOptions, timings: bool) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(BuildError::Content(diags)) => {
-            print_diagnostics(&diags);
-            eprintln!(
-                "error: build failed with {} error(s); {} was left unchanged",
-                diags.error_count(),
-                opts.out_dir().display()
-            );
-            ExitCode::from(1)
-        }
-        Err(BuildError::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
-        }
-        Err(BuildError::Output(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(1)
-        }
-        Err(BuildError::Io(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(3)
+        Err(err) => {
+            eprint!("{err}");
+            // Content errors stop the build before the output is touched.
+            if let BuildError::Content(diags) = &err {
+                eprintln!(
+                    "error: build failed with {} error(s); {} was left unchanged",
+                    diags.error_count(),
+                    opts.out_dir().display()
+                );
+            }
+            ExitCode::from(err.exit_code())
         }
     }
 }

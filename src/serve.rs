@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, watch};
 
-use crate::pipeline::{self, BuildError, BuildOptions};
+use crate::pipeline::{self, BuildOptions};
 
 /// Saves arriving closer together than this are one change (editors write in bursts).
 const DEBOUNCE: Duration = Duration::from_millis(50);
@@ -220,12 +220,7 @@ fn rebuild(build: &BuildOptions, shared: &Shared, cache: &mut pipeline::Cache) {
             let _ = shared.notices.send(Notice::Reload);
         }
         Err(err) => {
-            let text = match err {
-                BuildError::Content(d) => d.to_string(),
-                BuildError::Usage(m) | BuildError::Output(m) | BuildError::Io(m) => {
-                    format!("error: {m}\n")
-                }
-            };
+            let text = err.to_string();
             eprint!("{text}");
             eprintln!("error: build failed; still serving the last good build");
             if let Ok(mut e) = shared.error.lock() {

@@ -68,6 +68,30 @@ pub enum BuildError {
     Io(String),
 }
 
+impl BuildError {
+    /// The process exit code for this failure (see `qiao --help`).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            BuildError::Content(_) | BuildError::Output(_) => 1,
+            BuildError::Usage(_) => 2,
+            BuildError::Io(_) => 3,
+        }
+    }
+}
+
+/// Every message of the failure, a line each, as the terminal and the preview's overlay
+/// show them.
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Content(d) => write!(f, "{d}"),
+            BuildError::Usage(m) | BuildError::Output(m) | BuildError::Io(m) => {
+                writeln!(f, "error: {m}")
+            }
+        }
+    }
+}
+
 impl From<crate::output::OutputError> for BuildError {
     fn from(e: crate::output::OutputError) -> BuildError {
         match e {
