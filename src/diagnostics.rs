@@ -119,6 +119,11 @@ impl fmt::Display for Diagnostic {
 pub struct Diagnostics(Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// A failure with a single cause.
+    pub fn one(d: Diagnostic) -> Diagnostics {
+        Diagnostics(vec![d])
+    }
+
     pub fn push(&mut self, d: Diagnostic) {
         self.0.push(d);
     }

@@ -207,9 +207,7 @@ fn category(x: &mut String, scheme: &str, term: &str, label: &str) {
 }
 
 fn alliance_name(site: &Site, key: &AllianceKey, lang: Lang) -> String {
-    site.config
-        .alliance(key.as_str())
-        .map_or_else(|| key.to_string(), |a| a.name.get(lang).to_owned())
+    site.config.alliance_name(key, lang)
 }
 
 fn country_name(site: &Site, code: CountryCode, lang: Lang) -> String {

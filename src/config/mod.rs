@@ -139,6 +139,12 @@ impl SiteConfig {
         self.alliances.iter().find(|a| a.key.as_str() == key)
     }
 
+    /// An alliance's name in `lang`; its key where `site.toml` does not declare it.
+    pub fn alliance_name(&self, key: &AllianceKey, lang: Lang) -> String {
+        self.alliance(key.as_str())
+            .map_or_else(|| key.to_string(), |a| a.name.get(lang).to_owned())
+    }
+
     pub fn country_name(&self, code: CountryCode, lang: Lang) -> String {
         match self.country_names.get(&code) {
             Some(names) => names.get(lang).to_owned(),
@@ -234,5 +240,5 @@ impl SiteConfig {
 }
 
 fn one(d: Diagnostic) -> Diagnostics {
-    std::iter::once(d).collect()
+    Diagnostics::one(d)
 }

@@ -223,8 +223,7 @@ fn read_document(
     config: &SiteConfig,
 ) -> Result<Document, Diagnostics> {
     let file = rel(root, path);
-    let err =
-        |msg: String| -> Diagnostics { std::iter::once(Diagnostic::error(&file, msg)).collect() };
+    let err = |msg: String| Diagnostics::one(Diagnostic::error(&file, msg));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -256,7 +255,7 @@ fn read_document(
                 .filter(|&&b| b == b'\n')
                 .count()
                 + 1;
-            return Err(std::iter::once(
+            return Err(Diagnostics::one(
                 Diagnostic::error(
                     &file,
                     format!(
@@ -264,8 +263,7 @@ fn read_document(
                     ),
                 )
                 .at_line(line),
-            )
-            .collect());
+            ));
         }
     };
     let dir = path

@@ -38,9 +38,8 @@ pub(super) fn load_with(
     let mut timings = Timings::default();
     let mut config = timings.time("config", || SiteConfig::load(root))?;
     if let Some(url) = base_url {
-        config.base_url = BaseUrl::parse(url).map_err(|msg| {
-            std::iter::once(Diagnostic::flag("--base-url", msg)).collect::<Diagnostics>()
-        })?;
+        config.base_url = BaseUrl::parse(url)
+            .map_err(|msg| Diagnostics::one(Diagnostic::flag("--base-url", msg)))?;
     }
     let parsed = cache.as_deref_mut().map(Cache::parsed);
     let (corpus, mut diags) = timings.time("load content", || {

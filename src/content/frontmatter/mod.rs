@@ -112,7 +112,7 @@ pub fn parse(
     text: &str,
     config: &SiteConfig,
 ) -> Result<(FrontMatter, String, usize), Diagnostics> {
-    let one = |d: Diagnostic| -> Diagnostics { std::iter::once(d).collect() };
+    let one = Diagnostics::one;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // CRLF files: drop the CRs so YAML and Markdown see one kind of line ending; line
     // numbers do not change.

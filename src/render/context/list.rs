@@ -135,13 +135,12 @@ impl<'a> View<'a> {
                 String::new(),
             ),
             ListKind::Alliance(key) => {
-                let (name, other) = match config.alliance(key.as_str()) {
-                    Some(a) => (
-                        a.name.get(lang).to_owned(),
-                        a.name.get(lang.other()).to_owned(),
-                    ),
-                    None => (key.to_string(), String::new()),
-                };
+                let name = config.alliance_name(key, lang);
+                // An undeclared key has no second name to show.
+                let other = config
+                    .alliance(key.as_str())
+                    .map(|a| a.name.get(lang.other()).to_owned())
+                    .unwrap_or_default();
                 let first = urls::alliance(lang, key);
                 (first, Section::Alliances, "alliance", name, other)
             }

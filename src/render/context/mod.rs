@@ -362,11 +362,7 @@ impl<'a> View<'a> {
     }
 
     fn alliance_link(&self, lang: Lang, key: &AllianceKey) -> Link {
-        let name = self
-            .site
-            .config
-            .alliance(key.as_str())
-            .map_or_else(|| key.to_string(), |a| a.name.get(lang).to_owned());
+        let name = self.site.config.alliance_name(key, lang);
         Link {
             name,
             url: self.link(&urls::alliance(lang, key)),
