@@ -66,6 +66,19 @@ pub struct Picture {
 }
 
 impl Picture {
+    /// A picture published as it is, with no derivatives.
+    fn original(size: imagesize::ImageSize) -> Picture {
+        Picture {
+            width: size.width as u32,
+            height: size.height as u32,
+            webp: Vec::new(),
+            fallback: None,
+            social: None,
+            dir: PathBuf::new(),
+            deferred: false,
+        }
+    }
+
     /// Every derivative, for publishing.
     pub fn variants(&self) -> impl Iterator<Item = &Variant> {
         self.webp.iter().chain(&self.fallback).chain(&self.social)
@@ -205,13 +218,8 @@ impl Processor {
                 pending.push(path.to_path_buf());
             }
             return Ok(Picture {
-                width: size.width as u32,
-                height: size.height as u32,
-                webp: Vec::new(),
-                fallback: None,
-                social: None,
-                dir: PathBuf::new(),
                 deferred: true,
+                ..Picture::original(size)
             });
         }
         self.decoded.fetch_add(1, Ordering::Relaxed);
@@ -251,15 +259,7 @@ fn derive(bytes: &[u8]) -> Result<(Picture, Files), String> {
     })?;
     if format == ImageFormat::Gif && is_animated_gif(bytes) {
         let size = imagesize::blob_size(bytes).map_err(|e| format!("a damaged GIF: {e}"))?;
-        let picture = Picture {
-            width: size.width as u32,
-            height: size.height as u32,
-            webp: Vec::new(),
-            fallback: None,
-            social: None,
-            dir: PathBuf::new(),
-            deferred: false,
-        };
+        let picture = Picture::original(size);
         return Ok((picture, Vec::new()));
     }
     let img = decode(bytes, format)?;
