@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
-pub use frontmatter::{FrontMatter, Source};
+pub use frontmatter::{FrontMatter, LeadImage, Source};
 pub use scaffold::new_article;
 
 use crate::config::SiteConfig;

@@ -178,6 +178,63 @@ pub struct ConvertCache {
     entries: HashMap<PathBuf, CachedArticle>,
 }
 
+/// The article's lead photo, resolved like any reference; it must be a picture qiao
+/// makes derivatives of.
+fn lead_photo(
+    doc: &Document,
+    image: &crate::content::LeadImage,
+    resolver: &Resolver,
+    files: &std::cell::RefCell<References>,
+) -> Result<Lead, Diagnostic> {
+    let broken = |msg: String| {
+        Diagnostic::error(&doc.file, msg)
+            .field("image")
+            .at_line_opt(doc.front.line_of("image"))
+    };
+    match resolver.resolve(doc, &image.src, files) {
+        Resolved::Picture { rel, picture, .. } => Ok(Lead {
+            rel,
+            picture,
+            alt: image.alt.clone(),
+            caption: image.caption.clone(),
+            credit: image.credit.clone(),
+        }),
+        Resolved::Broken(msg) => Err(broken(msg)),
+        _ => Err(broken(format!(
+            "`{}` is not a photo qiao can process: the lead photo must be a JPEG, PNG, WebP or still GIF",
+            image.src
+        ))),
+    }
+}
+
+/// The picture of cards and structured data: the lead photo's social derivative, else
+/// the first picture of the body's, else the body's first image as it is.
+fn card_image(
+    lead: Option<&Lead>,
+    first_image: Option<&str>,
+    refs: &References,
+    urls: &Urls,
+) -> Option<String> {
+    let social = |rel: &Path, p: &Picture| {
+        p.social
+            .as_ref()
+            .map(|v| urls.link(&images::site_path(rel, v)))
+    };
+    if let Some(l) = lead {
+        return social(&l.rel, &l.picture);
+    }
+    let src = first_image?;
+    let first_picture = refs.pictures.iter().find(|(rel, p)| {
+        p.fallback
+            .as_ref()
+            .is_some_and(|f| urls.link(&images::site_path(rel, f)) == src)
+    });
+    match first_picture {
+        Some((rel, p)) => social(rel, p),
+        None => Some(src.to_owned()),
+    }
+}
+
 struct CachedArticle {
     doc_hash: u64,
     translated: bool,
@@ -404,48 +461,16 @@ fn convert(
     let mut problems = problems;
     let front = &doc.front;
     let lead = front.image.as_ref().and_then(|image| {
-        let line = front.line_of("image");
-        let broken = |msg: String| Diagnostic::error(&doc.file, msg).field("image").at_line_opt(line);
-        match resolver.resolve(doc, &image.src, &files) {
-            Resolved::Picture { rel, picture, .. } => Some(Lead {
-                rel,
-                picture,
-                alt: image.alt.clone(),
-                caption: image.caption.clone(),
-                credit: image.credit.clone(),
-            }),
-            Resolved::Broken(msg) => {
-                problems.push(broken(msg));
-                None
-            }
-            _ => {
-                problems.push(broken(format!(
-                    "`{}` is not a photo qiao can process: the lead photo must be a JPEG, PNG, WebP or still GIF",
-                    image.src
-                )));
-                None
-            }
-        }
+        lead_photo(doc, image, resolver, &files)
+            .map_err(|d| problems.push(d))
+            .ok()
     });
-    // Cards and structured data: the lead photo, else the first picture of the body.
-    let first_picture = rewritten.first_image.as_ref().and_then(|src| {
-        let refs = files.borrow();
-        refs.pictures.iter().find_map(|(rel, p)| {
-            let fallback = p.fallback.as_ref()?;
-            let url = resolver.urls.link(&images::site_path(rel, fallback));
-            (src == &url).then(|| (rel.clone(), p.clone()))
-        })
-    });
-    let social = |rel: &Path, p: &Picture| {
-        p.social
-            .as_ref()
-            .map(|v| resolver.urls.link(&images::site_path(rel, v)))
-    };
-    let image = match (&lead, &first_picture) {
-        (Some(l), _) => social(&l.rel, &l.picture),
-        (None, Some((rel, p))) => social(rel, p),
-        (None, None) => rewritten.first_image.clone(),
-    };
+    let image = card_image(
+        lead.as_ref(),
+        rewritten.first_image.as_deref(),
+        &files.borrow(),
+        resolver.urls,
+    );
     let summary = match &front.summary {
         Some(s) => s.clone(),
         None => markdown::cut_summary(&converted.first_paragraph, doc.lang),
