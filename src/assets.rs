@@ -46,54 +46,11 @@ impl Assets {
             })
             .collect();
         let mut diags = Diagnostics::default();
-        let dir = root.join(site_dirs::STATIC);
-        // Symbolic links are followed only while they stay inside the site folder: a link
-        // to /etc/passwd must not be published.
-        let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        if dir.is_dir() {
-            for entry in walkdir::WalkDir::new(&dir)
-                .follow_links(true)
-                .sort_by_file_name()
-            {
-                match entry {
-                    Ok(e) if e.path_is_symlink() || e.depth() > 0 && e.file_type().is_file() => {
-                        let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
-                        match e.path().canonicalize() {
-                            Ok(real) if !real.starts_with(&site) => {
-                                diags.push(Diagnostic::error(
-                                    Path::new(site_dirs::STATIC).join(rel),
-                                    format!(
-                                        "a symbolic link to `{}`, outside the site folder; only files inside it are published",
-                                        real.display()
-                                    ),
-                                ));
-                                continue;
-                            }
-                            Err(err) => {
-                                diags.push(Diagnostic::error(
-                                    Path::new(site_dirs::STATIC).join(rel),
-                                    format!("cannot read: {err}"),
-                                ));
-                                continue;
-                            }
-                            Ok(_) => {}
-                        }
-                        if !e.file_type().is_file() {
-                            continue;
-                        }
-                        by_path.insert(
-                            rel.to_string_lossy().replace('\\', "/"),
-                            Source::File(e.into_path()),
-                        );
-                    }
-                    Ok(_) => {}
-                    Err(e) => diags.push(Diagnostic::error(
-                        site_dirs::STATIC,
-                        format!("cannot read: {e}"),
-                    )),
-                }
-            }
-        }
+        by_path.extend(
+            site_files(root, &mut diags)
+                .into_iter()
+                .map(|(rel, path)| (rel, Source::File(path))),
+        );
         let mut files = Vec::with_capacity(by_path.len());
         for (rel, source) in by_path {
             let ext = Path::new(&rel)
@@ -186,4 +143,49 @@ impl Assets {
             Ok(count)
         }
     }
+}
+
+/// The files of the site's `static/` folder by their `/`-separated path inside it.
+/// Symbolic links are followed only while they stay inside the site folder: a link to
+/// /etc/passwd must not be published.
+fn site_files(root: &Path, diags: &mut Diagnostics) -> Vec<(String, PathBuf)> {
+    let dir = root.join(site_dirs::STATIC);
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        let e = match entry {
+            Ok(e) if e.path_is_symlink() || e.depth() > 0 && e.file_type().is_file() => e,
+            Ok(_) => continue,
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    site_dirs::STATIC,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
+        let shown = Path::new(site_dirs::STATIC).join(rel);
+        match e.path().canonicalize() {
+            Ok(real) if !real.starts_with(&site) => diags.push(Diagnostic::error(
+                shown,
+                format!(
+                    "a symbolic link to `{}`, outside the site folder; only files inside it are published",
+                    real.display()
+                ),
+            )),
+            Err(err) => diags.push(Diagnostic::error(shown, format!("cannot read: {err}"))),
+            Ok(_) if e.file_type().is_file() => {
+                files.push((rel.to_string_lossy().replace('\\', "/"), e.into_path()));
+            }
+            Ok(_) => {}
+        }
+    }
+    files
 }
