@@ -91,7 +91,7 @@ fn a_missing_index_shows_a_message() {
     std::fs::remove_file(server.out_dir().join("search/manifest.json")).unwrap();
     let b = Browser::start();
     b.goto(&format!("{}/en/search/?q=Luban", server.base));
-    let message = b.wait_for("an error message", "const e = document.querySelector('#search-results .search-error'); return e && e.textContent");
+    let message = search_error(&b);
     assert!(
         message.as_str().unwrap().contains("could not be loaded"),
         "{message}"
@@ -103,17 +103,12 @@ fn a_truncated_index_file_shows_a_message() {
     let site = search_site();
     let server = Server::start(site.root());
     let dir = server.out_dir().join("search");
-    let term = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "term"))
-        .unwrap();
+    let term = index_file(&dir, |name| name.ends_with(".term"));
     let bytes = std::fs::read(&term).unwrap();
     std::fs::write(&term, &bytes[..bytes.len() / 3]).unwrap();
     let b = Browser::start();
     b.goto(&format!("{}/zh/search/?q=%E9%B2%81%E7%8F%AD", server.base));
-    let message = b.wait_for("an error message", "const e = document.querySelector('#search-results .search-error'); return e && e.textContent");
+    let message = search_error(&b);
     assert!(
         message.as_str().unwrap().contains("搜索索引已损坏"),
         "{message}"
@@ -125,12 +120,7 @@ fn flipped_bytes_in_the_term_dictionary_show_the_damaged_message() {
     let site = common::typing_site();
     let server = Server::start(site.root());
     let dir = server.out_dir().join("search");
-    let term = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "term"))
-        .unwrap();
+    let term = index_file(&dir, |name| name.ends_with(".term"));
     let mut bytes = std::fs::read(&term).unwrap();
     let mid = bytes.len() / 2;
     for b in &mut bytes[mid - 8..mid + 8] {
@@ -139,7 +129,7 @@ fn flipped_bytes_in_the_term_dictionary_show_the_damaged_message() {
     std::fs::write(&term, &bytes).unwrap();
     let b = Browser::start();
     b.goto(&format!("{}/en/search/?q=Djibuti", server.base));
-    let message = b.wait_for("an error message", "const e = document.querySelector('#search-results .search-error'); return e && e.textContent");
+    let message = search_error(&b);
     assert!(
         message.as_str().unwrap().contains("is damaged"),
         "{message}"
@@ -151,24 +141,34 @@ fn a_truncated_hot_cache_shows_the_damaged_message() {
     let site = search_site();
     let server = Server::start(site.root());
     let dir = server.out_dir().join("search");
-    let hot = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("hot."))
-        })
-        .expect("a hot cache file");
+    let hot = index_file(&dir, |name| name.starts_with("hot."));
     let bytes = std::fs::read(&hot).unwrap();
     std::fs::write(&hot, &bytes[..bytes.len() / 2]).unwrap();
     let b = Browser::start();
     b.goto(&format!("{}/en/search/?q=Luban", server.base));
-    let message = b.wait_for("an error message", "const e = document.querySelector('#search-results .search-error'); return e && e.textContent");
+    let message = search_error(&b);
     assert!(
         message.as_str().unwrap().contains("is damaged"),
         "{message}"
     );
+}
+
+/// The file of the search index whose name `is` picks.
+fn index_file(dir: &std::path::Path, is: impl Fn(&str) -> bool) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().is_some_and(|n| is(&n.to_string_lossy())))
+        .unwrap_or_else(|| panic!("no such file in {}", dir.display()))
+}
+
+/// Waits for the search page's error message and returns its text.
+fn search_error(b: &Browser) -> serde_json::Value {
+    b.wait_for(
+        "an error message",
+        "const e = document.querySelector('#search-results .search-error'); return e && e.textContent",
+    )
 }
 
 /// Waits until the first hit links to `href`.

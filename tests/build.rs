@@ -631,6 +631,9 @@ fn a_site_without_articles_builds_browses_and_searches() {
         ["No articles yet."]
     );
     assert!(site.page("/zh/years/").select(".terms li").is_empty());
+    // The tag index exists in both languages, empty, and no tag has a page.
+    assert_eq!(site.page("/en/tags/").texts(".empty"), ["No articles yet."]);
+    assert!(site.page("/zh/tags/").select(".terms li").is_empty());
     let feed = std::fs::read_to_string(site.out().join("en/atom.xml")).unwrap();
     assert!(!feed.contains("<entry>"), "{feed}");
     let (engine, _) = qiao::search::open(&site.out()).unwrap();
