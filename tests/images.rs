@@ -323,3 +323,27 @@ fn unusual_pictures_publish_correctly() {
     let gif_img = page.select("img[src='/media/news/2024/moving.gif']");
     assert_eq!(gif_img[0].value().attr("width"), Some("20"));
 }
+
+#[test]
+fn a_one_language_article_with_a_lead_photo() {
+    let site = Site::new();
+    site.write_bytes("content/news/2024/visit.jpg", &jpeg(800, 600));
+    site.article(
+        "2024",
+        "visit",
+        "en",
+        "title: Visit\ndate: 2024-04-01\nimage:\n  src: visit.jpg\n  alt: The delegation",
+        "Body.",
+    );
+    site.build_ok();
+    let page = site.page("/en/news/visit/");
+    assert_eq!(
+        page.attr(".lead-photo img", "src").as_deref(),
+        Some("/media/news/2024/visit.800.jpg")
+    );
+    assert!(!site.exists("/zh/news/visit/"));
+    assert_eq!(
+        site.page("/en/").attrs(".card-image img", "src"),
+        ["/media/news/2024/visit.800.jpg"]
+    );
+}
