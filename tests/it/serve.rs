@@ -1,16 +1,10 @@
 //! `qiao serve` as a real HTTP server on 127.0.0.1.
 
-#[path = "common/browser.rs"]
-mod browser;
-mod common;
-#[path = "common/server.rs"]
-mod server;
-
 use std::time::{Duration, Instant};
 
-use browser::Browser;
-use common::Site;
-use server::Server;
+use crate::support::Site;
+use crate::support::browser::Browser;
+use crate::support::server::Server;
 
 fn site() -> Site {
     let site = Site::new();
@@ -292,7 +286,7 @@ fn an_incremental_rebuild_equals_a_full_build() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    common::assert_same_tree(&server.out_dir(), &full, "served vs full build");
+    crate::support::assert_same_tree(&server.out_dir(), &full, "served vs full build");
     let (_, html) = server.get("/en/news/kenya/");
     assert!(html.contains("Kenya renamed"));
 }
@@ -453,7 +447,10 @@ fn edits_are_seen_after_the_content_folder_is_replaced() {
 #[test]
 fn a_new_photo_is_processed_in_the_background_while_its_page_is_served() {
     let site = site();
-    site.write_bytes("content/news/2024/ceremony.jpg", &common::jpeg(2400, 1600));
+    site.write_bytes(
+        "content/news/2024/ceremony.jpg",
+        &crate::support::jpeg(2400, 1600),
+    );
     for lang in ["zh", "en"] {
         site.article(
             "2024",

@@ -1,6 +1,8 @@
 //! Test fixtures: small sites written into temporary folders, built with the real
 //! pipeline, and read back as parsed HTML.
-#![allow(dead_code)]
+
+pub mod browser;
+pub mod server;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

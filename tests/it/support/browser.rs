@@ -3,7 +3,6 @@
 //! chromedriver over HTTP on a free loopback port and stops it when dropped.
 //!
 //! A missing Chromium is a test failure, never a skip: CI installs it (`.ci/run`).
-#![allow(dead_code)] // each test binary uses part of it
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

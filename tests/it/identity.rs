@@ -4,21 +4,19 @@
 //! output regenerates the lists and shows the difference in review:
 //!
 //! ```sh
-//! QIAO_BLESS=1 cargo test --test identity
+//! QIAO_BLESS=1 cargo test --test it identity
 //! ```
-
-mod common;
 
 use std::io::Cursor;
 use std::path::Path;
 
-use common::Site;
+use crate::support::Site;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 use qiao::BuildOptions;
 
 /// One line per output file, sorted by path: `<xxh3 hex>  <size>  <path>`.
 fn listing(out: &Path) -> String {
-    common::tree(out)
+    crate::support::tree(out)
         .iter()
         .map(|(path, bytes)| {
             let rel = path.strip_prefix(out).unwrap_or(path);
@@ -84,7 +82,7 @@ fn rich_site() -> Site {
         "site.toml",
         &format!(
             "{}\n[countries.TW]\nzh = \"中国台湾\"\nen = \"Taiwan, China\"\n[extra]\nmotto = \"bridge\"\n",
-            common::SITE_TOML
+            crate::support::SITE_TOML
         ),
     );
     site.write_bytes("content/news/2024/ceremony.jpg", &jpeg(1800, 1200));

@@ -1,11 +1,9 @@
 //! Search: exact hit sets through the library and the CLI, bad queries, and proof that the
 //! native and the WebAssembly searcher return the same results.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{Site, search_site};
+use crate::support::{Site, search_site};
 use qiao_search::{Request, Response};
 
 fn request(query: &str, lang: Option<&str>) -> Request {
@@ -215,7 +213,7 @@ fn assert_wasm_agrees(site: &Site, requests: &[Request]) -> Vec<Response> {
 
 #[test]
 fn native_and_webassembly_searchers_agree_on_how_readers_type() {
-    let site = common::typing_site();
+    let site = crate::support::typing_site();
     let long = "鲁班工坊 ".repeat(100);
     let mut queries: Vec<&str> = TRADITIONAL.iter().flat_map(|(t, s)| [*t, *s]).collect();
     queries.extend(MISSPELT.iter().map(|(q, _, _)| *q));
@@ -298,7 +296,7 @@ const MISSPELT: [(&str, &str, &str); 5] = [
 
 #[test]
 fn traditional_queries_find_simplified_articles() {
-    let site = common::typing_site();
+    let site = crate::support::typing_site();
     let (engine, _) = qiao::search::open(&site.out()).unwrap();
     for (traditional, simplified) in TRADITIONAL {
         let t = engine.search(&request(traditional, Some("zh"))).unwrap();
@@ -342,7 +340,7 @@ fn traditional_queries_find_simplified_articles() {
 
 #[test]
 fn misspelt_place_names_find_their_article_first() {
-    let site = common::typing_site();
+    let site = crate::support::typing_site();
     let (engine, _) = qiao::search::open(&site.out()).unwrap();
     for (query, first, corrected) in MISSPELT {
         let r = engine.search(&request(query, None)).unwrap();
@@ -373,7 +371,7 @@ fn misspelt_place_names_find_their_article_first() {
 
 #[test]
 fn a_single_character_finds_the_words_it_starts() {
-    let site = common::typing_site();
+    let site = crate::support::typing_site();
     let (engine, _) = qiao::search::open(&site.out()).unwrap();
     let r = engine.search(&request("鲁", Some("zh"))).unwrap();
     let with_luban = set(&[
@@ -399,7 +397,7 @@ fn a_single_character_finds_the_words_it_starts() {
 
 #[test]
 fn a_long_chinese_query_finds_the_phrase_first_then_its_words() {
-    let site = common::typing_site();
+    let site = crate::support::typing_site();
     let (engine, _) = qiao::search::open(&site.out()).unwrap();
     let r = engine
         .search(&request("中欧职业教育合作", Some("zh")))
@@ -415,7 +413,7 @@ fn a_long_chinese_query_finds_the_phrase_first_then_its_words() {
 
 #[test]
 fn query_syntax_forgives_dangling_operators_and_says_when_it_cuts() {
-    let site = common::typing_site();
+    let site = crate::support::typing_site();
     let (engine, _) = qiao::search::open(&site.out()).unwrap();
     let luban = engine.search(&request("luban", None)).unwrap();
     assert!(luban.total >= 3);
@@ -435,7 +433,7 @@ fn query_syntax_forgives_dangling_operators_and_says_when_it_cuts() {
 
 #[test]
 fn the_cli_shows_corrections_rejects_bad_filters_and_strips_control_characters() {
-    let site = common::typing_site();
+    let site = crate::support::typing_site();
     let out = site.run(&["search", "Djibuti", "--json"]);
     assert!(
         out.status.success(),
@@ -498,9 +496,9 @@ type Damage = (&'static str, fn(&mut Vec<u8>));
 /// site needs rebuilding, with exit code 1, never a panic.
 #[test]
 fn every_damaged_index_file_is_a_clean_error() {
-    let site = common::typing_site();
+    let site = crate::support::typing_site();
     let search = site.out().join("search");
-    let pristine = common::tree(&search);
+    let pristine = crate::support::tree(&search);
     let kinds = [
         ".term",
         ".idx",

@@ -1,13 +1,11 @@
 //! The world map of the countries page and the articles-per-year timelines, read back from
 //! a built fixture site: links, accessible names, shades, bar values and the map's weight.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::{Page, Site};
+use crate::support::{Page, Site};
 use qiao::country::CountryCode;
 use qiao::i18n;
 use qiao::lang::Lang;

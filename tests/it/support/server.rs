@@ -1,5 +1,4 @@
 //! `qiao serve` started as a real process on a free loopback port, stopped when dropped.
-#![allow(dead_code)] // each test binary uses part of it
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

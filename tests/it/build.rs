@@ -1,8 +1,6 @@
 //! Builds fixture sites and checks the published pages, parsed as HTML.
 
-mod common;
-
-use common::Site;
+use crate::support::Site;
 
 fn three_pairs() -> Site {
     let site = Site::new();
@@ -268,7 +266,10 @@ fn user_text_is_escaped_and_raw_html_sanitised() {
 #[test]
 fn relative_links_and_files_resolve() {
     let site = three_pairs();
-    site.write_bytes("content/news/2024/img/合作 photo.png", &common::png(8, 6));
+    site.write_bytes(
+        "content/news/2024/img/合作 photo.png",
+        &crate::support::png(8, 6),
+    );
     site.write_bytes("content/news/shared/report.pdf", b"%PDF fake");
     site.article(
         "2024",
@@ -502,15 +503,15 @@ fn one_thread_and_many_build_the_same_bytes() {
         .build()
         .unwrap()
         .install(|| build_into(&site, &many));
-    let files = common::tree(&one).len();
+    let files = crate::support::tree(&one).len();
     assert!(files > 150, "{files} files");
-    common::assert_same_tree(&one, &many, "1 thread vs 4");
+    crate::support::assert_same_tree(&one, &many, "1 thread vs 4");
 }
 
 #[test]
 fn a_rebuild_into_the_same_folder_equals_a_clean_build() {
     let site = three_pairs();
-    site.write_bytes("content/news/2024/img.png", &common::png(8, 6));
+    site.write_bytes("content/news/2024/img.png", &crate::support::png(8, 6));
     site.article(
         "2024",
         "pic",
@@ -533,7 +534,7 @@ fn a_rebuild_into_the_same_folder_equals_a_clean_build() {
     site.build_ok();
     let clean = site.root().join("clean");
     build_into(&site, &clean);
-    common::assert_same_tree(&site.out(), &clean, "rebuild vs clean build");
+    crate::support::assert_same_tree(&site.out(), &clean, "rebuild vs clean build");
     assert!(!site.exists("/en/news/pic/index.html"));
     // The picture's derivatives went with its article.
     assert!(!site.exists("/media/news/2024/img.8.png"));
@@ -553,7 +554,7 @@ fn assert_cached_rebuild_equals_clean(site: &Site, cache: &mut qiao::pipeline::C
     let clean = site.root().join("clean");
     let _ = std::fs::remove_dir_all(&clean);
     build_into(site, &clean);
-    common::assert_same_tree(&site.out(), &clean, what);
+    crate::support::assert_same_tree(&site.out(), &clean, what);
 }
 
 #[test]
@@ -606,7 +607,7 @@ fn cached_rebuilds_equal_clean_builds() {
 
     site.write(
         "site.toml",
-        &common::SITE_TOML.replace("职业教育国际合作资讯", "新的站名"),
+        &crate::support::SITE_TOML.replace("职业教育国际合作资讯", "新的站名"),
     );
     assert_cached_rebuild_equals_clean(&site, &mut cache, "config changed");
 

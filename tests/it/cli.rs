@@ -1,8 +1,6 @@
 //! The `qiao` binary: commands, messages and exit codes (0 ok, 1 content errors, 2 usage).
 
-mod common;
-
-use common::Site;
+use crate::support::Site;
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -1,17 +1,11 @@
 //! End to end: a built site served on 127.0.0.1, searched in headless Chromium through the
 //! WebAssembly searcher. Fails, never skips, when Chromium is missing.
 
-#[path = "common/browser.rs"]
-mod browser;
-mod common;
-#[path = "common/server.rs"]
-mod server;
-
 use std::collections::BTreeSet;
 
-use browser::Browser;
-use common::search_site;
-use server::Server;
+use crate::support::browser::Browser;
+use crate::support::search_site;
+use crate::support::server::Server;
 
 fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
@@ -117,7 +111,7 @@ fn a_truncated_index_file_shows_a_message() {
 
 #[test]
 fn flipped_bytes_in_the_term_dictionary_show_the_damaged_message() {
-    let site = common::typing_site();
+    let site = crate::support::typing_site();
     let server = Server::start(site.root());
     let dir = server.out_dir().join("search");
     let term = index_file(&dir, |name| name.ends_with(".term"));
@@ -184,7 +178,7 @@ fn first_hit(b: &Browser, href: &str) {
 
 #[test]
 fn readers_typing_traditional_misspelt_and_single_characters_find_articles() {
-    let site = common::typing_site();
+    let site = crate::support::typing_site();
     let server = Server::start(site.root());
     let b = Browser::start();
     // One page per language, queries typed into it: each page load holds a live-reload

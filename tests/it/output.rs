@@ -1,14 +1,12 @@
 //! The output folder belongs to qiao: foreign folders are refused, files qiao did not write
 //! survive every build, the switch is atomic under SIGKILL, and concurrent builds never mix.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Site, tree};
+use crate::support::{Site, tree};
 
 fn small_site() -> Site {
     let site = Site::new();
@@ -345,7 +343,7 @@ fn the_previous_build_is_kept_as_a_spare_that_shares_unchanged_files() {
         ..qiao::BuildOptions::new(site.root())
     })
     .unwrap();
-    common::assert_same_tree(&site.out(), &clean.path().join("out"), "third build");
+    crate::support::assert_same_tree(&site.out(), &clean.path().join("out"), "third build");
 }
 
 #[cfg(unix)]

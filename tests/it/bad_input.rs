@@ -1,9 +1,7 @@
 //! Bad input gets a clear error naming the file, line and field, never a panic, and a
 //! failed build leaves the previous output exactly as it was.
 
-mod common;
-
-use common::Site;
+use crate::support::Site;
 
 fn valid_site() -> Site {
     let site = Site::new();
@@ -402,7 +400,7 @@ fn broken_or_empty_site_toml() {
     );
     site.write(
         "site.toml",
-        &common::SITE_TOML.replace("[alliances.sco]", "[alliances.sco]\ncolour = \"red\""),
+        &crate::support::SITE_TOML.replace("[alliances.sco]", "[alliances.sco]\ncolour = \"red\""),
     );
     let errors = site.build_errors();
     assert!(errors.contains("unknown field `colour`"), "{errors}");

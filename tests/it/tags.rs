@@ -1,11 +1,9 @@
 //! Tag pages: every tag of a language with its count, and each tag's articles, with its
 //! feed, sitemap entries and readable slugs; hreflang only where the tag is the same word.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::Site;
+use crate::support::Site;
 use qiao::taxonomy::tag_slug;
 
 fn site() -> Site {

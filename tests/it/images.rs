@@ -2,12 +2,10 @@
 //! cards and social cards, a cache that makes a second build decode nothing, and a clear
 //! error for every kind of bad picture. The photos are made by the test.
 
-mod common;
-
 use std::io::Cursor;
 use std::path::Path;
 
-use common::Site;
+use crate::support::Site;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 
 /// A photo-like JPEG (gradients and noise, so it compresses like a photo).

@@ -2,17 +2,11 @@
 //! a site icon and a meta description on every page kind, sized images, social cards with
 //! a picture, and a search page that does not shift as results arrive.
 
-#[path = "common/browser.rs"]
-mod browser;
-mod common;
-#[path = "common/server.rs"]
-mod server;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Page, Site, png};
+use crate::support::{Page, Site, png};
 
 const ORIGIN: &str = "https://news.example.org";
 
@@ -228,7 +222,7 @@ fn assert_valid_html(dir: &Path, what: &str) {
 fn every_page_passes_the_nu_html_checker() {
     let site = site();
     assert_valid_html(&site.out(), "fixture site");
-    let search = common::search_site();
+    let search = crate::support::search_site();
     assert_valid_html(&search.out(), "search fixture");
     let portal = tempfile::tempdir().unwrap();
     let out = portal.path().join("public");
@@ -242,10 +236,10 @@ fn every_page_passes_the_nu_html_checker() {
 
 #[test]
 fn the_search_page_does_not_shift_as_results_arrive() {
-    let site = common::search_site();
-    let server = server::Server::start(site.root());
+    let site = crate::support::search_site();
+    let server = crate::support::server::Server::start(site.root());
     for (width, height) in [(390, 844), (1280, 900)] {
-        let b = browser::Browser::start();
+        let b = crate::support::browser::Browser::start();
         b.set_window(width, height);
         // The observer is registered before the page loads, so it sees every shift.
         b.goto(&format!("{}/en/search/?q=Luban+Workshop", server.base));

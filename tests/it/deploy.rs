@@ -1,14 +1,10 @@
 //! Deploying under a sub-path, and the whole-site link check.
 
-#[path = "common/browser.rs"]
-mod browser;
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use browser::{Browser, free_port};
-use common::{Site, search_site};
+use crate::support::browser::{Browser, free_port};
+use crate::support::{Site, search_site};
 
 const BASE: &str = "https://www.example.edu.cn/intl/news";
 

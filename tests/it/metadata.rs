@@ -1,11 +1,9 @@
 //! Publishing metadata: canonical and hreflang links, the sitemap, Atom feeds, social
 //! cards and JSON-LD, all parsed and cross-checked against the pages that exist.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::Site;
+use crate::support::Site;
 
 const ORIGIN: &str = "https://news.example.org";
 
@@ -20,7 +18,7 @@ fn site() -> Site {
         "title: English only\ndate: 2025-01-01\ncountries: [FR]",
         "Only English.",
     );
-    site.write_bytes("content/news/2024/photo.jpg", &common::jpeg(64, 48));
+    site.write_bytes("content/news/2024/photo.jpg", &crate::support::jpeg(64, 48));
     site.article(
         "2024",
         "escape-me",
@@ -40,7 +38,7 @@ fn site() -> Site {
 }
 
 /// Every HTML page of the output, by site path.
-fn html_pages(site: &Site) -> BTreeMap<String, common::Page> {
+fn html_pages(site: &Site) -> BTreeMap<String, crate::support::Page> {
     walkdir::WalkDir::new(site.out())
         .into_iter()
         .flatten()
