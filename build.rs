@@ -19,6 +19,7 @@ fn main() {
         "crates/qiao-search/Cargo.toml",
         "crates/qiao-search-wasm/src",
         "crates/qiao-search-wasm/Cargo.toml",
+        "crates/qiao-search-wasm/Cargo.lock",
         "Cargo.lock",
         ".cargo/config.toml",
     ] {
@@ -39,17 +40,17 @@ fn main() {
 
     ensure_target();
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
+    let tantivy = patched_tantivy(&cargo, &manifest_dir, &target_dir);
+    let mut cmd = Command::new(&cargo);
     cmd.current_dir(&manifest_dir)
-        .args([
-            "build",
-            "--package",
-            "qiao-search-wasm",
-            "--profile",
-            "wasm",
-            "--target",
-            WASM_TARGET,
-        ])
+        .args(["build", "--locked", "--manifest-path"])
+        .arg(manifest_dir.join("crates/qiao-search-wasm/Cargo.toml"))
+        .args(["--profile", "wasm", "--target", WASM_TARGET])
+        .arg("--config")
+        .arg(format!(
+            "patch.crates-io.tantivy.path={}",
+            toml_string(&tantivy.to_string_lossy())
+        ))
         .arg("--target-dir")
         .arg(&target_dir);
     // The outer build's flags are for the host; the searcher takes its flags from
@@ -145,6 +146,122 @@ fn optimise(manifest_dir: &Path, wasm: &Path) -> PathBuf {
          `npm install --prefix target/tools binaryen` or set QIAO_WASM_OPT"
     );
     wasm.to_path_buf()
+}
+
+/// What build.rs changes in tantivy for the searcher: `Facet`'s `Display` escapes slashes
+/// with a regex, and every `Query` is `Debug` (so the vtables reach `Term`'s `Debug`, which
+/// prints facets), which links the whole regex engine and its Unicode tables into the
+/// module although the searcher never builds a regex: 172 KB of a reader's first search
+/// after gzip. The replacement escapes the same two characters by hand.
+const FACET_PATCH: [(&str, &str); 2] = [
+    ("use once_cell::sync::Lazy;\nuse regex::Regex;\n", ""),
+    (
+        r#"    static SLASH_PTN: Lazy<Regex> = Lazy::new(|| Regex::new(r"[\\/]").unwrap());
+    SLASH_PTN.replace_all(s, "\\/")"#,
+        r#"    if !s.contains(['\\', '/']) {
+        return Cow::Borrowed(s);
+    }
+    let mut escaped = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if c == '\\' || c == '/' {
+            escaped.push('\\');
+            escaped.push('/');
+        } else {
+            escaped.push(c);
+        }
+    }
+    Cow::Owned(escaped)"#,
+    ),
+];
+
+/// A copy of the tantivy source the main workspace locks, with [`FACET_PATCH`] applied,
+/// in the searcher's target folder: the searcher's own workspace builds against it through
+/// a `[patch]` given on the command line, so the main workspace keeps the registry's
+/// tantivy and its Cargo.lock. Made once per tantivy version.
+fn patched_tantivy(cargo: &str, manifest_dir: &Path, target_dir: &Path) -> PathBuf {
+    let metadata = Command::new(cargo)
+        .current_dir(manifest_dir)
+        // Only the host's packages: without the filter, cargo downloads every platform's.
+        .args([
+            "metadata",
+            "--locked",
+            "--format-version",
+            "1",
+            "--filter-platform",
+        ])
+        .arg(env::var("TARGET").expect("cargo sets TARGET"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo metadata: {e}"));
+    assert!(
+        metadata.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&metadata.stderr)
+    );
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&metadata.stdout).expect("cargo metadata prints JSON");
+    let package = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == "tantivy")
+        .expect("the workspace depends on tantivy");
+    let source = Path::new(package["manifest_path"].as_str().expect("a manifest path"))
+        .parent()
+        .expect("a manifest has a folder")
+        .to_path_buf();
+    let version = package["version"].as_str().expect("a version");
+    let patched = target_dir.join(format!("tantivy-{version}-patched"));
+    let done = patched.join(".qiao-patched");
+    if done.is_file() {
+        return patched;
+    }
+    let _ = std::fs::remove_dir_all(&patched);
+    copy_tree(&source, &patched);
+    let facet = patched.join("src/schema/facet.rs");
+    let mut text = std::fs::read_to_string(&facet)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", facet.display()));
+    for (from, to) in FACET_PATCH {
+        assert!(
+            text.contains(from),
+            "tantivy {version}'s src/schema/facet.rs is not what build.rs patches; update \
+             FACET_PATCH for this version"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    std::fs::write(&facet, text)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", facet.display()));
+    std::fs::write(&done, version)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", done.display()));
+    patched
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("cannot create {}: {e}", to.display()));
+    for entry in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", from.display()))
+        .flatten()
+    {
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if src.is_dir() {
+            copy_tree(&src, &dst);
+        } else {
+            copy(&src, &dst);
+        }
+    }
+}
+
+/// A TOML basic string, for a path given to `cargo --config`.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Makes sure the standard library for wasm32 is installed, adding it through rustup when
