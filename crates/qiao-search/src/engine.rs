@@ -29,12 +29,12 @@ pub const MAX_LIMIT: usize = 100;
 const SNIPPET_BYTES: usize = 240;
 const TITLE_BOOST: f32 = 3.0;
 const SUMMARY_BOOST: f32 = 1.5;
-/// The exact phrase of a long Chinese query over articles that only have most of its
-/// bigrams: high enough that phrase matches come first.
-const PHRASE_BOOST: f32 = 8.0;
+/// Articles with all the bigrams of a long Chinese query over those with only most of
+/// them: high enough that they come first.
+const ALL_BIGRAMS_BOOST: f32 = 8.0;
 /// Runs of Chinese with this many bigrams (five characters) or more also match articles
-/// with most of the bigrams; shorter ones are one or two words, matched exactly, so that
-/// 鲁班工坊 does not find 鲁班锁 … 工坊.
+/// with most of the bigrams; shorter ones are one or two words, whose every bigram must
+/// be there, so that 鲁班工坊 does not find 鲁班锁 … 工坊.
 const LONG_RUN_BIGRAMS: usize = 4;
 /// Shorter words are too easily a typo away from another real word.
 const FUZZY_MIN_LETTERS: usize = 5;
@@ -324,24 +324,31 @@ impl Builder<'_> {
                 Ok(Some(self.term(&fields, word)))
             };
         }
-        let phrase_query = |boost: Score| {
-            any_field(&fields, |field| {
-                let terms = tokens
-                    .iter()
-                    .map(|(t, at)| (at - first.1, Term::from_field_text(field, t)))
-                    .collect();
-                Box::new(PhraseQuery::new_with_offset_and_slop(terms, literal.slop))
-            })
-            .map(|q| Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>)
-        };
-        if quoted || !cjk || tokens.len() < LONG_RUN_BIGRAMS {
-            return Ok(phrase_query(1.0));
+        if quoted || !cjk {
+            return Ok(phrase_query(&fields, &tokens, literal.slop));
         }
-        // A long run of Chinese: without a dictionary its words are unknown, so articles
-        // with most of its bigrams anywhere follow those with the exact phrase.
         let mut bigrams: Vec<&str> = tokens.iter().map(|(t, _)| t.as_str()).collect();
         bigrams.sort_unstable();
         bigrams.dedup();
+        // A run of Chinese is matched on its overlapping bigrams, all in one field, not as
+        // a phrase: a phrase reads the positions of every article that has the bigrams,
+        // which for common words cost a reader 100–150 KB per query; the bigrams overlap,
+        // so an article with all of them and not the run is rare (鲁班锁 … 工坊 lacks 班工).
+        let all_of = |boost: Score| {
+            any_field(&fields, |field| {
+                let clauses = bigrams
+                    .iter()
+                    .map(|t| (Occur::Must, term_query(field, t)))
+                    .collect();
+                Box::new(BooleanQuery::new(clauses))
+            })
+            .map(|q| Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>)
+        };
+        if tokens.len() < LONG_RUN_BIGRAMS {
+            return Ok(all_of(1.0));
+        }
+        // A long run of Chinese: without a dictionary its words are unknown, so articles
+        // with most of its bigrams anywhere follow those with all of them.
         // About one bigram per two characters: as many as its two-character words.
         let required = tokens.len().div_ceil(2).min(bigrams.len());
         let most = bigrams
@@ -350,7 +357,7 @@ impl Builder<'_> {
             .collect();
         let most = BooleanQuery::with_minimum_required_clauses(most, required);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, Box::new(most))];
-        if let Some(exact) = phrase_query(PHRASE_BOOST) {
+        if let Some(exact) = all_of(ALL_BIGRAMS_BOOST) {
             clauses.push((Occur::Should, exact));
         }
         Ok(Some(Box::new(BooleanQuery::new(clauses))))
@@ -358,13 +365,7 @@ impl Builder<'_> {
 
     /// One term, in any of `fields`.
     fn term(&self, fields: &[(Field, Score)], text: &str) -> Box<dyn Query> {
-        any_field(fields, |field| {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, text),
-                IndexRecordOption::WithFreqs,
-            ))
-        })
-        .unwrap_or_else(|| Box::new(EmptyQuery))
+        any_field(fields, |field| term_query(field, text)).unwrap_or_else(|| Box::new(EmptyQuery))
     }
 
     /// A Latin word; misspelt, it also matches the terms a typo or two away.
@@ -465,6 +466,31 @@ impl Builder<'_> {
 }
 
 /// One query per field, weighted, of which any may match.
+/// A term scored by its frequency, without positions: reading positions costs bytes.
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+/// The words of `tokens` in order, in any of `fields`: for quoted text and runs of Latin
+/// words inside one literal (`e-learning`).
+fn phrase_query(
+    fields: &[(Field, Score)],
+    tokens: &[(String, usize)],
+    slop: u32,
+) -> Option<Box<dyn Query>> {
+    let first = tokens.first()?.1;
+    any_field(fields, |field| {
+        let terms = tokens
+            .iter()
+            .map(|(t, at)| (at - first, Term::from_field_text(field, t)))
+            .collect();
+        Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop))
+    })
+}
+
 fn any_field(
     fields: &[(Field, Score)],
     mut make: impl FnMut(Field) -> Box<dyn Query>,
