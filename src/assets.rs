@@ -10,8 +10,22 @@ use std::path::{Path, PathBuf};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::embedded;
 use crate::output::Staging;
-use crate::search::fingerprint;
 use crate::site_dirs;
+
+/// The content hash of fingerprinted names, and of the search manifest's entries that
+/// `qiao search` verifies: 16 hex digits of XXH3-64.
+pub fn checksum(bytes: &[u8]) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
+}
+
+/// `name.ext` → `name.<16 hex digits of the content hash>.ext`.
+pub fn fingerprint(name: &str, bytes: &[u8]) -> String {
+    let hash = checksum(bytes);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
+    }
+}
 
 /// Extensions whose files get a content-hashed name.
 const FINGERPRINTED: &[&str] = &["css", "js", "mjs", "wasm"];
