@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::config::BaseUrl;
 use crate::html::decode_entities;
-use crate::urls::percent_decode;
+use crate::urls::{self, percent_decode};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Broken {
@@ -305,15 +305,13 @@ fn normalize(path: &str) -> Option<String> {
     ))
 }
 
-/// The output file a site path is served from, as a static host would pick it.
+/// The output file a site path is served from, as a static host would pick it: the file
+/// qiao writes for that path, or for `/x`, that of the folder `/x/` too.
 fn find(files: &HashSet<String>, path: &str) -> Option<String> {
-    let rel = path.trim_start_matches('/');
-    let candidates = if rel.is_empty() || rel.ends_with('/') {
-        vec![format!("{rel}index.html")]
-    } else {
-        vec![rel.to_owned(), format!("{rel}/index.html")]
-    };
-    candidates.into_iter().find(|c| files.contains(c))
+    let folder = (!path.ends_with('/')).then(|| urls::output_file(&format!("{path}/")));
+    std::iter::once(urls::output_file(path))
+        .chain(folder)
+        .find(|c| files.contains(c))
 }
 
 /// Everything to say about a report, one broken link a line.

@@ -38,12 +38,7 @@ pub struct Page {
 impl Page {
     /// The file this page is written to, relative to the output folder.
     pub fn output_file(&self) -> String {
-        let rel = self.path.trim_start_matches('/');
-        if rel.is_empty() || rel.ends_with('/') {
-            format!("{rel}index.html")
-        } else {
-            rel.to_owned()
-        }
+        urls::output_file(&self.path)
     }
 }
 
