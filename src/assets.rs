@@ -5,10 +5,10 @@
 //! refers to them directly.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::embedded;
+use crate::embedded::{self, Source};
 use crate::output::Staging;
 use crate::site_dirs;
 
@@ -30,11 +30,6 @@ pub fn fingerprint(name: &str, bytes: &[u8]) -> String {
 /// Extensions whose files get a content-hashed name.
 const FINGERPRINTED: &[&str] = &["css", "js", "mjs", "wasm"];
 
-enum Source {
-    Embedded(&'static [u8]),
-    File(PathBuf),
-}
-
 struct Asset {
     /// `/`-separated path inside `static/` and the output.
     rel: String,
@@ -50,21 +45,8 @@ pub struct Assets {
 impl Assets {
     /// The defaults, then the site's own files over them (same path, site wins).
     pub fn collect(root: &Path) -> Result<Assets, Diagnostics> {
-        let mut by_path: BTreeMap<String, Source> = embedded::default_static()
-            .into_iter()
-            .map(|(p, bytes)| {
-                (
-                    p.to_string_lossy().replace('\\', "/"),
-                    Source::Embedded(bytes),
-                )
-            })
-            .collect();
         let mut diags = Diagnostics::default();
-        by_path.extend(
-            site_files(root, &mut diags)
-                .into_iter()
-                .map(|(rel, path)| (rel, Source::File(path))),
-        );
+        let by_path = embedded::static_files(root, &mut diags);
         let mut files = Vec::with_capacity(by_path.len());
         for (rel, source) in by_path {
             let ext = Path::new(&rel)
@@ -157,49 +139,4 @@ impl Assets {
             Ok(count)
         }
     }
-}
-
-/// The files of the site's `static/` folder by their `/`-separated path inside it.
-/// Symbolic links are followed only while they stay inside the site folder: a link to
-/// /etc/passwd must not be published.
-fn site_files(root: &Path, diags: &mut Diagnostics) -> Vec<(String, PathBuf)> {
-    let dir = root.join(site_dirs::STATIC);
-    if !dir.is_dir() {
-        return Vec::new();
-    }
-    let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(&dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        let e = match entry {
-            Ok(e) if e.path_is_symlink() || e.depth() > 0 && e.file_type().is_file() => e,
-            Ok(_) => continue,
-            Err(e) => {
-                diags.push(Diagnostic::error(
-                    site_dirs::STATIC,
-                    format!("cannot read: {e}"),
-                ));
-                continue;
-            }
-        };
-        let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
-        let shown = Path::new(site_dirs::STATIC).join(rel);
-        match e.path().canonicalize() {
-            Ok(real) if !real.starts_with(&site) => diags.push(Diagnostic::error(
-                shown,
-                format!(
-                    "a symbolic link to `{}`, outside the site folder; only files inside it are published",
-                    real.display()
-                ),
-            )),
-            Err(err) => diags.push(Diagnostic::error(shown, format!("cannot read: {err}"))),
-            Ok(_) if e.file_type().is_file() => {
-                files.push((rel.to_string_lossy().replace('\\', "/"), e.into_path()));
-            }
-            Ok(_) => {}
-        }
-    }
-    files
 }
