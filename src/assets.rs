@@ -9,7 +9,6 @@ use std::path::Path;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::embedded::{self, Source};
-use crate::output::Staging;
 use crate::site_dirs;
 
 /// The content hash of fingerprinted names, and of the search manifest's entries that
@@ -104,39 +103,12 @@ impl Assets {
             .collect()
     }
 
-    /// Writes every file (and its hashed copy); returns how many files that is.
-    pub fn write(&self, staging: &Staging) -> Result<usize, Diagnostics> {
-        let mut diags = Diagnostics::default();
-        let mut count = 0;
-        for asset in &self.files {
-            let names = std::iter::once(asset.rel.as_str()).chain(asset.hashed.as_deref());
-            for name in names {
-                let result = match &asset.source {
-                    Source::Embedded(bytes) => staging.write(name, bytes),
-                    Source::File(path) => staging.copy(path, Path::new(name)),
-                };
-                match result {
-                    Ok(()) => count += 1,
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        diags.push(Diagnostic::error(
-                            Path::new(site_dirs::STATIC).join(&asset.rel),
-                            format!(
-                                "would replace a file qiao generates: {e}; rename or remove \
-                                 it (files in static/ may replace only qiao's built-in static files)"
-                            ),
-                        ))
-                    }
-                    Err(e) => diags.push(Diagnostic::error(
-                        Path::new(site_dirs::STATIC).join(&asset.rel),
-                        format!("cannot write /{name}: {e}"),
-                    )),
-                }
-            }
-        }
-        if diags.has_errors() {
-            Err(diags)
-        } else {
-            Ok(count)
-        }
+    /// Every file to publish: its path in the output, its path in `static/`, and where
+    /// its bytes are. A fingerprinted file is published under both of its names.
+    pub fn published(&self) -> impl Iterator<Item = (&str, &str, &Source)> {
+        self.files.iter().flat_map(|a| {
+            let names = std::iter::once(a.rel.as_str()).chain(a.hashed.as_deref());
+            names.map(move |name| (name, a.rel.as_str(), &a.source))
+        })
     }
 }
