@@ -5,21 +5,29 @@
 //! refers to them directly.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::embedded;
-use crate::output::Staging;
-use crate::search::fingerprint;
+use crate::embedded::{self, Source};
 use crate::site_dirs;
+
+/// The content hash of fingerprinted names, and of the search manifest's entries that
+/// `qiao search` verifies: 16 hex digits of XXH3-64.
+pub fn checksum(bytes: &[u8]) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
+}
+
+/// `name.ext` → `name.<16 hex digits of the content hash>.ext`.
+pub fn fingerprint(name: &str, bytes: &[u8]) -> String {
+    let hash = checksum(bytes);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
+    }
+}
 
 /// Extensions whose files get a content-hashed name.
 const FINGERPRINTED: &[&str] = &["css", "js", "mjs", "wasm"];
-
-enum Source {
-    Embedded(&'static [u8]),
-    File(PathBuf),
-}
 
 struct Asset {
     /// `/`-separated path inside `static/` and the output.
@@ -36,21 +44,8 @@ pub struct Assets {
 impl Assets {
     /// The defaults, then the site's own files over them (same path, site wins).
     pub fn collect(root: &Path) -> Result<Assets, Diagnostics> {
-        let mut by_path: BTreeMap<String, Source> = embedded::default_static()
-            .into_iter()
-            .map(|(p, bytes)| {
-                (
-                    p.to_string_lossy().replace('\\', "/"),
-                    Source::Embedded(bytes),
-                )
-            })
-            .collect();
         let mut diags = Diagnostics::default();
-        by_path.extend(
-            site_files(root, &mut diags)
-                .into_iter()
-                .map(|(rel, path)| (rel, Source::File(path))),
-        );
+        let by_path = embedded::static_files(root, &mut diags);
         let mut files = Vec::with_capacity(by_path.len());
         for (rel, source) in by_path {
             let ext = Path::new(&rel)
@@ -108,84 +103,12 @@ impl Assets {
             .collect()
     }
 
-    /// Writes every file (and its hashed copy); returns how many files that is.
-    pub fn write(&self, staging: &Staging) -> Result<usize, Diagnostics> {
-        let mut diags = Diagnostics::default();
-        let mut count = 0;
-        for asset in &self.files {
-            let names = std::iter::once(asset.rel.as_str()).chain(asset.hashed.as_deref());
-            for name in names {
-                let result = match &asset.source {
-                    Source::Embedded(bytes) => staging.write(name, bytes),
-                    Source::File(path) => staging.copy(path, Path::new(name)),
-                };
-                match result {
-                    Ok(()) => count += 1,
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        diags.push(Diagnostic::error(
-                            Path::new(site_dirs::STATIC).join(&asset.rel),
-                            format!(
-                                "would replace a file qiao generates: {e}; rename or remove \
-                                 it (files in static/ may replace only qiao's built-in static files)"
-                            ),
-                        ))
-                    }
-                    Err(e) => diags.push(Diagnostic::error(
-                        Path::new(site_dirs::STATIC).join(&asset.rel),
-                        format!("cannot write /{name}: {e}"),
-                    )),
-                }
-            }
-        }
-        if diags.has_errors() {
-            Err(diags)
-        } else {
-            Ok(count)
-        }
+    /// Every file to publish: its path in the output, its path in `static/`, and where
+    /// its bytes are. A fingerprinted file is published under both of its names.
+    pub fn published(&self) -> impl Iterator<Item = (&str, &str, &Source)> {
+        self.files.iter().flat_map(|a| {
+            let names = std::iter::once(a.rel.as_str()).chain(a.hashed.as_deref());
+            names.map(move |name| (name, a.rel.as_str(), &a.source))
+        })
     }
-}
-
-/// The files of the site's `static/` folder by their `/`-separated path inside it.
-/// Symbolic links are followed only while they stay inside the site folder: a link to
-/// /etc/passwd must not be published.
-fn site_files(root: &Path, diags: &mut Diagnostics) -> Vec<(String, PathBuf)> {
-    let dir = root.join(site_dirs::STATIC);
-    if !dir.is_dir() {
-        return Vec::new();
-    }
-    let site = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(&dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        let e = match entry {
-            Ok(e) if e.path_is_symlink() || e.depth() > 0 && e.file_type().is_file() => e,
-            Ok(_) => continue,
-            Err(e) => {
-                diags.push(Diagnostic::error(
-                    site_dirs::STATIC,
-                    format!("cannot read: {e}"),
-                ));
-                continue;
-            }
-        };
-        let rel = e.path().strip_prefix(&dir).unwrap_or(e.path());
-        let shown = Path::new(site_dirs::STATIC).join(rel);
-        match e.path().canonicalize() {
-            Ok(real) if !real.starts_with(&site) => diags.push(Diagnostic::error(
-                shown,
-                format!(
-                    "a symbolic link to `{}`, outside the site folder; only files inside it are published",
-                    real.display()
-                ),
-            )),
-            Err(err) => diags.push(Diagnostic::error(shown, format!("cannot read: {err}"))),
-            Ok(_) if e.file_type().is_file() => {
-                files.push((rel.to_string_lossy().replace('\\', "/"), e.into_path()));
-            }
-            Ok(_) => {}
-        }
-    }
-    files
 }

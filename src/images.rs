@@ -263,63 +263,24 @@ fn derive(bytes: &[u8]) -> Result<(Picture, Files), String> {
         return Ok((picture, Vec::new()));
     }
     let img = decode(bytes, format)?;
-    let (width, height) = (img.width(), img.height());
-    let has_alpha = img.color().has_alpha();
     let mut files = Vec::new();
-    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|&x| x < width).collect();
-    widths.push(width.min(WIDTHS[WIDTHS.len() - 1]));
-    widths.dedup();
-    let scaled = |target: u32| -> DynamicImage {
-        if target >= width {
-            img.clone()
-        } else {
-            let h = ((u64::from(height) * u64::from(target) + u64::from(width) / 2)
-                / u64::from(width))
-            .max(1) as u32;
-            img.resize_exact(target, h, image::imageops::FilterType::CatmullRom)
-        }
-    };
-    let mut webp = Vec::new();
-    let mut largest = None;
-    for &target in &widths {
-        let small = scaled(target);
-        let data = encode_webp(&small)?;
-        let variant = Variant {
-            width: small.width(),
-            height: small.height(),
-            name: format!("{target}.webp"),
-            mime: "image/webp".into(),
-        };
-        files.push((variant.name.clone(), data));
-        webp.push(variant);
-        largest = Some(small);
-    }
-    let largest = largest.unwrap_or_else(|| img.clone());
+    let (webp, largest) = webp_variants(&img, &mut files)?;
     // The fallback keeps the original's kind: JPEG stays JPEG; PNG (screenshots, charts,
     // anything with transparency) stays PNG.
-    let (ext, mime, data) = if has_alpha || format == ImageFormat::Png {
+    let (ext, mime, data) = if img.color().has_alpha() || format == ImageFormat::Png {
         ("png", "image/png", encode(&largest, ImageFormat::Png)?)
     } else {
         ("jpg", "image/jpeg", encode_jpeg(&largest)?)
     };
-    let fallback = Variant {
-        width: largest.width(),
-        height: largest.height(),
-        name: format!("{}.{ext}", largest.width()),
-        mime: mime.into(),
-    };
-    files.push((fallback.name.clone(), data));
-    let social_img = scaled(width.min(SOCIAL_WIDTH));
-    let social = Variant {
-        width: social_img.width(),
-        height: social_img.height(),
-        name: format!("{}.social.jpg", social_img.width()),
-        mime: "image/jpeg".into(),
-    };
-    files.push((social.name.clone(), encode_jpeg(&social_img)?));
+    let name = format!("{}.{ext}", largest.width());
+    let fallback = stored(&mut files, &largest, name, mime, data);
+    let social_img = scaled(&img, img.width().min(SOCIAL_WIDTH));
+    let data = encode_jpeg(&social_img)?;
+    let name = format!("{}.social.jpg", social_img.width());
+    let social = stored(&mut files, &social_img, name, "image/jpeg", data);
     let picture = Picture {
-        width,
-        height,
+        width: img.width(),
+        height: img.height(),
         webp,
         fallback: Some(fallback),
         social: Some(social),
@@ -327,6 +288,57 @@ fn derive(bytes: &[u8]) -> Result<(Picture, Files), String> {
         deferred: false,
     };
     Ok((picture, files))
+}
+
+/// A WebP derivative at each of [`WIDTHS`] narrower than the original, and one at the
+/// original's width up to the largest of them; with that largest derivative.
+fn webp_variants(
+    img: &DynamicImage,
+    files: &mut Files,
+) -> Result<(Vec<Variant>, DynamicImage), String> {
+    let width = img.width();
+    let mut widths: Vec<u32> = WIDTHS.iter().copied().filter(|&x| x < width).collect();
+    widths.push(width.min(WIDTHS[WIDTHS.len() - 1]));
+    widths.dedup();
+    let mut webp = Vec::new();
+    let mut largest = None;
+    for &target in &widths {
+        let small = scaled(img, target);
+        let data = encode_webp(&small)?;
+        let name = format!("{target}.webp");
+        webp.push(stored(files, &small, name, "image/webp", data));
+        largest = Some(small);
+    }
+    Ok((webp, largest.unwrap_or_else(|| img.clone())))
+}
+
+/// `img` at `target` pixels wide (never wider than it is), its aspect ratio kept.
+fn scaled(img: &DynamicImage, target: u32) -> DynamicImage {
+    let (width, height) = (img.width(), img.height());
+    if target >= width {
+        img.clone()
+    } else {
+        let h = ((u64::from(height) * u64::from(target) + u64::from(width) / 2) / u64::from(width))
+            .max(1) as u32;
+        img.resize_exact(target, h, image::imageops::FilterType::CatmullRom)
+    }
+}
+
+/// Adds an encoded derivative of `img` to the cache entry's `files`, and describes it.
+fn stored(
+    files: &mut Files,
+    img: &DynamicImage,
+    name: String,
+    mime: &str,
+    data: Vec<u8>,
+) -> Variant {
+    files.push((name.clone(), data));
+    Variant {
+        width: img.width(),
+        height: img.height(),
+        name,
+        mime: mime.into(),
+    }
 }
 
 fn encode_webp(img: &DynamicImage) -> Result<Vec<u8>, String> {

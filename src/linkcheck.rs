@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::config::BaseUrl;
 use crate::html::decode_entities;
-use crate::urls::percent_decode;
+use crate::urls::{self, percent_decode};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Broken {
@@ -61,8 +61,45 @@ pub fn check(out: &Path, base: &BaseUrl) -> std::io::Result<Report> {
             out.display()
         )));
     }
+    let (files, pages) = list(out)?;
+    let scanned = scan(&pages);
+    let ids: HashMap<&str, &HashSet<String>> =
+        scanned.iter().map(|s| (s.file.as_str(), &s.ids)).collect();
+    let mut report = Report {
+        pages: scanned.len(),
+        ..Report::default()
+    };
+    for page in &scanned {
+        let broken = |link: &str, reason: String| Broken {
+            page: page.file.clone(),
+            link: link.to_owned(),
+            reason,
+        };
+        if let Some(reason) = &page.malformed {
+            report.broken.push(broken("", reason.clone()));
+        }
+        for link in &page.links {
+            report.links += 1;
+            match verdict(&page.file, link, base, &files, &ids) {
+                Verdict::Fine => {}
+                Verdict::External(url) => {
+                    report.external.insert(url);
+                }
+                Verdict::Broken(reason) => report.broken.push(broken(link, reason)),
+            }
+        }
+    }
+    report.broken.sort();
+    Ok(report)
+}
+
+/// An output's pages and feeds (HTML and XML): `/`-separated path, and where it is.
+type Pages = Vec<(String, PathBuf)>;
+
+/// Every file of the output by its `/`-separated path, and its pages in path order.
+fn list(out: &Path) -> std::io::Result<(HashSet<String>, Pages)> {
     let mut files = HashSet::new();
-    let mut scan = Vec::new();
+    let mut pages = Vec::new();
     for entry in walkdir::WalkDir::new(out).min_depth(1) {
         let entry = entry.map_err(std::io::Error::other)?;
         if !entry.file_type().is_file() {
@@ -79,12 +116,17 @@ pub fn check(out: &Path, base: &BaseUrl) -> std::io::Result<Report> {
             .and_then(|e| e.to_str())
             .unwrap_or("");
         if matches!(kind, "html" | "xml") {
-            scan.push((rel.clone(), entry.into_path()));
+            pages.push((rel.clone(), entry.into_path()));
         }
         files.insert(rel);
     }
-    scan.sort();
-    let scanned: Vec<Scanned> = scan
+    pages.sort();
+    Ok((files, pages))
+}
+
+/// The links and ids of every page, on all cores.
+fn scan(pages: &[(String, PathBuf)]) -> Vec<Scanned> {
+    pages
         .par_iter()
         .filter_map(|(rel, path)| {
             let text = std::fs::read_to_string(path).ok()?;
@@ -94,62 +136,46 @@ pub fn check(out: &Path, base: &BaseUrl) -> std::io::Result<Report> {
                 scan_html(rel, &text)
             })
         })
-        .collect();
-    let ids: HashMap<&str, &HashSet<String>> =
-        scanned.iter().map(|s| (s.file.as_str(), &s.ids)).collect();
+        .collect()
+}
 
-    let mut report = Report {
-        pages: scanned.len(),
-        ..Report::default()
+/// What a link of `page` comes to.
+enum Verdict {
+    Fine,
+    External(String),
+    Broken(String),
+}
+
+/// Whether `link`, found in `page`, names a file of the output (`files`) and, for a page,
+/// an element of it (`ids`).
+fn verdict(
+    page: &str,
+    link: &str,
+    base: &BaseUrl,
+    files: &HashSet<String>,
+    ids: &HashMap<&str, &HashSet<String>>,
+) -> Verdict {
+    let (path, fragment) = match resolve(page, link, base) {
+        Target::Skip => return Verdict::Fine,
+        Target::External(url) => return Verdict::External(url),
+        Target::Outside(reason) => return Verdict::Broken(reason),
+        Target::Internal { path, fragment } => (path, fragment),
     };
-    for page in &scanned {
-        if let Some(reason) = &page.malformed {
-            report.broken.push(Broken {
-                page: page.file.clone(),
-                link: String::new(),
-                reason: reason.clone(),
-            });
-        }
-        for link in &page.links {
-            report.links += 1;
-            match resolve(&page.file, link, base) {
-                Target::Skip => {}
-                Target::External(url) => {
-                    report.external.insert(url);
-                }
-                Target::Outside(reason) => report.broken.push(Broken {
-                    page: page.file.clone(),
-                    link: link.clone(),
-                    reason,
-                }),
-                Target::Internal { path, fragment } => {
-                    let Some(file) = find(&files, &path) else {
-                        report.broken.push(Broken {
-                            page: page.file.clone(),
-                            link: link.clone(),
-                            reason: format!("no file at `{path}`"),
-                        });
-                        continue;
-                    };
-                    let fragment = percent_decode(&fragment);
-                    if !fragment.is_empty() && fragment != "top" && file.ends_with(".html") {
-                        let known = ids
-                            .get(file.as_str())
-                            .is_some_and(|set| set.contains(&fragment));
-                        if !known {
-                            report.broken.push(Broken {
-                                page: page.file.clone(),
-                                link: link.clone(),
-                                reason: format!("`{file}` has no element with id `{fragment}`"),
-                            });
-                        }
-                    }
-                }
-            }
-        }
+    let Some(file) = find(files, &path) else {
+        return Verdict::Broken(format!("no file at `{path}`"));
+    };
+    let fragment = percent_decode(&fragment);
+    let found = fragment.is_empty()
+        || fragment == "top"
+        || !file.ends_with(".html")
+        || ids
+            .get(file.as_str())
+            .is_some_and(|set| set.contains(&fragment));
+    if found {
+        Verdict::Fine
+    } else {
+        Verdict::Broken(format!("`{file}` has no element with id `{fragment}`"))
     }
-    report.broken.sort();
-    Ok(report)
 }
 
 fn scan_html(file: &str, text: &str) -> Scanned {
@@ -305,15 +331,13 @@ fn normalize(path: &str) -> Option<String> {
     ))
 }
 
-/// The output file a site path is served from, as a static host would pick it.
+/// The output file a site path is served from, as a static host would pick it: the file
+/// qiao writes for that path, or for `/x`, that of the folder `/x/` too.
 fn find(files: &HashSet<String>, path: &str) -> Option<String> {
-    let rel = path.trim_start_matches('/');
-    let candidates = if rel.is_empty() || rel.ends_with('/') {
-        vec![format!("{rel}index.html")]
-    } else {
-        vec![rel.to_owned(), format!("{rel}/index.html")]
-    };
-    candidates.into_iter().find(|c| files.contains(c))
+    let folder = (!path.ends_with('/')).then(|| urls::output_file(&format!("{path}/")));
+    std::iter::once(urls::output_file(path))
+        .chain(folder)
+        .find(|c| files.contains(c))
 }
 
 /// Everything to say about a report, one broken link a line.

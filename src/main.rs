@@ -184,13 +184,7 @@ fn main() -> ExitCode {
                 open,
                 drafts,
             };
-            match qiao::serve::run(opts) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(msg) => {
-                    eprintln!("error: {msg}");
-                    ExitCode::from(1)
-                }
-            }
+            serve(opts)
         }
         Command::Search {
             query,
@@ -215,6 +209,16 @@ fn main() -> ExitCode {
                 &request,
                 json,
             )
+        }
+    }
+}
+
+fn serve(opts: qiao::serve::ServeOptions) -> ExitCode {
+    match qiao::serve::run(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
         }
     }
 }

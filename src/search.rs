@@ -17,6 +17,7 @@ use qiao_search::directory::{Fetch, FileEntry, RangeDirectory};
 use qiao_search::writer::{self, IndexDoc};
 use qiao_search::{Engine, tantivy};
 
+use crate::assets::{checksum, fingerprint};
 use crate::lang::Lang;
 use crate::site::Site;
 
@@ -216,20 +217,6 @@ pub fn plain_text(html: &str) -> String {
     }
     out.push_str(rest);
     crate::markdown::rewrite::decode_entities(&out)
-}
-
-/// The content hash of the manifest and of fingerprinted names: 16 hex digits of XXH3-64.
-fn checksum(bytes: &[u8]) -> String {
-    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
-}
-
-/// `name.ext` → `name.<16 hex digits of the content hash>.ext`.
-pub fn fingerprint(name: &str, bytes: &[u8]) -> String {
-    let hash = checksum(bytes);
-    match name.rsplit_once('.') {
-        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
-        None => format!("{name}.{hash}"),
-    }
 }
 
 /// Serves the index files from memory: `open` has read and verified them whole, so a

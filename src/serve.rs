@@ -250,40 +250,8 @@ fn watch(
     shared: Arc<Shared>,
     mut cache: pipeline::Cache,
 ) -> Result<(), String> {
-    use notify::{RecursiveMode, Watcher};
     let (tx, rx) = std::sync::mpsc::channel::<Message>();
-    let events = tx.clone();
-    let root = build.root.clone();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event
-            && !event.kind.is_access()
-            && event.paths.iter().any(|p| relevant(p))
-        {
-            let folders = event
-                .paths
-                .into_iter()
-                .filter(|p| {
-                    crate::site_dirs::SOURCES
-                        .iter()
-                        .any(|dir| *p == root.join(dir))
-                })
-                .collect();
-            let _ = events.send(Message::Changed(folders));
-        }
-    })
-    .map_err(|e| format!("cannot watch the site's files: {e}"))?;
-    let root = &build.root;
-    watcher
-        .watch(root, RecursiveMode::NonRecursive)
-        .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
-    for dir in crate::site_dirs::SOURCES {
-        let path = root.join(dir);
-        if path.is_dir() {
-            watcher
-                .watch(&path, RecursiveMode::Recursive)
-                .map_err(|e| format!("cannot watch {}: {e}", path.display()))?;
-        }
-    }
+    let mut watcher = watch_sources(&build.root, tx.clone())?;
     cache.defer_search = true;
     process_pictures(&build.root, cache.take_pending_pictures(), &tx);
     std::thread::spawn(move || {
@@ -318,20 +286,7 @@ fn watch(
                     }
                 }
                 Message::Indexed(pending, Ok(files)) => {
-                    let out = build.out_dir();
-                    // Pages that loaded the current manifest go on fetching from it
-                    // until they reload: its files must outlive the switch.
-                    if let Err(e) = retire_search_files(&out, &shared.retired) {
-                        eprintln!("error: keeping the previous search index failed: {e}");
-                    }
-                    match cache.apply_search(&out, &pending, files) {
-                        Ok(true) => {
-                            let n = shared.search_index.fetch_add(1, Ordering::SeqCst) + 1;
-                            let _ = shared.notices.send(Notice::SearchIndex(n));
-                        }
-                        Ok(false) => {}
-                        Err(e) => eprintln!("error: writing the search index failed: {e}"),
-                    }
+                    apply_search(&build.out_dir(), &shared, &mut cache, &pending, files);
                 }
                 Message::Indexed(_, Err(msg)) => eprintln!("error: {msg}"),
             }
@@ -339,6 +294,65 @@ fn watch(
         }
     });
     Ok(())
+}
+
+/// A watcher that sends [`Message::Changed`] for every relevant change to the site's
+/// sources: `site.toml` at the root, and everything inside the source folders.
+fn watch_sources(
+    root: &Path,
+    events: std::sync::mpsc::Sender<Message>,
+) -> Result<notify::RecommendedWatcher, String> {
+    use notify::{RecursiveMode, Watcher};
+    let sources: Vec<PathBuf> = crate::site_dirs::SOURCES
+        .iter()
+        .map(|dir| root.join(dir))
+        .collect();
+    let folders = sources.clone();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event
+            && !event.kind.is_access()
+            && event.paths.iter().any(|p| relevant(p))
+        {
+            let changed = (event.paths.into_iter())
+                .filter(|p| folders.contains(p))
+                .collect();
+            let _ = events.send(Message::Changed(changed));
+        }
+    })
+    .map_err(|e| format!("cannot watch the site's files: {e}"))?;
+    watcher
+        .watch(root, RecursiveMode::NonRecursive)
+        .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    for path in sources.iter().filter(|p| p.is_dir()) {
+        watcher
+            .watch(path, RecursiveMode::Recursive)
+            .map_err(|e| format!("cannot watch {}: {e}", path.display()))?;
+    }
+    Ok(watcher)
+}
+
+/// Puts a search index computed after a build into the output and tells the tabs, unless
+/// a newer build made it stale.
+fn apply_search(
+    out: &Path,
+    shared: &Shared,
+    cache: &mut pipeline::Cache,
+    pending: &pipeline::PendingSearch,
+    files: Vec<(String, Vec<u8>)>,
+) {
+    // Pages that loaded the current manifest go on fetching from it until they reload:
+    // its files must outlive the switch.
+    if let Err(e) = retire_search_files(out, &shared.retired) {
+        eprintln!("error: keeping the previous search index failed: {e}");
+    }
+    match cache.apply_search(out, pending, files) {
+        Ok(true) => {
+            let n = shared.search_index.fetch_add(1, Ordering::SeqCst) + 1;
+            let _ = shared.notices.send(Notice::SearchIndex(n));
+        }
+        Ok(false) => {}
+        Err(e) => eprintln!("error: writing the search index failed: {e}"),
+    }
 }
 
 /// Makes the derivatives of new pictures on their own thread, then rebuilds: until then

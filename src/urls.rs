@@ -73,6 +73,17 @@ pub fn paginated(first: &str, n: usize) -> String {
     }
 }
 
+/// The file a site path is written to, relative to the output folder: a path ending in
+/// `/` is that folder's `index.html`.
+pub fn output_file(site_path: &str) -> String {
+    let rel = site_path.trim_start_matches('/');
+    if rel.is_empty() || rel.ends_with('/') {
+        format!("{rel}index.html")
+    } else {
+        rel.to_owned()
+    }
+}
+
 /// A file an article references, published under `/media/` at its path inside `content/`,
 /// so both halves of an article (and several articles) share one copy.
 pub fn media(content_relative: &str) -> String {

@@ -7,7 +7,7 @@
 mod frontmatter;
 mod scaffold;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -91,8 +91,6 @@ impl Corpus {
     }
 }
 
-/// Reads every article under `ROOT/content/`. Drafts are dropped unless `drafts` is set.
-/// Articles with errors are left out of the corpus; the errors say why.
 /// Parsed files kept between the builds of `qiao serve`: a file whose size and modification
 /// time have not changed is not read again.
 #[derive(Default)]
@@ -109,12 +107,37 @@ fn stamp(path: &Path) -> Option<FileStamp> {
     Some((m.len(), m.modified().ok()))
 }
 
-pub fn load(root: &Path, config: &SiteConfig, drafts: bool) -> (Corpus, Diagnostics) {
-    load_cached(root, config, drafts, None)
+/// One article file parsed, or taken from the cache (`fresh` false).
+struct Parsed {
+    stamp: Option<FileStamp>,
+    result: Result<Document, Diagnostics>,
+    fresh: bool,
 }
 
-/// [`load`], reusing and updating `cache` when one is given.
-pub fn load_cached(
+impl ParseCache {
+    fn config_is(&mut self, config: u64) {
+        if self.config != config {
+            self.config = config;
+            self.files.clear();
+        }
+    }
+
+    /// Keeps what this build parsed and drops the files that are gone.
+    fn remember(&mut self, files: &[PathBuf], parsed: &[Parsed]) {
+        let present: HashSet<&PathBuf> = files.iter().collect();
+        self.files.retain(|path, _| present.contains(path));
+        for (path, p) in files.iter().zip(parsed) {
+            if let (true, Some(now)) = (p.fresh, p.stamp) {
+                self.files.insert(path.clone(), (now, p.result.clone()));
+            }
+        }
+    }
+}
+
+/// Reads every article under `ROOT/content/`, reusing and updating `cache` when one is
+/// given. Drafts are dropped unless `drafts` is set. Articles with errors are left out of
+/// the corpus; the errors say why.
+pub fn load(
     root: &Path,
     config: &SiteConfig,
     drafts: bool,
@@ -129,9 +152,56 @@ pub fn load_cached(
         ));
         return (Corpus::default(), diags);
     }
+    let files = article_files(root, &content_dir, &mut diags);
+    if let Some(c) = cache.as_deref_mut() {
+        c.config_is(config.fingerprint());
+    }
+    let known = cache.as_deref();
+    let parsed: Vec<Parsed> = files
+        .par_iter()
+        .map(|path| {
+            let now = known.and_then(|_| stamp(path));
+            match (known.and_then(|c| c.files.get(path)), now) {
+                (Some((then, result)), Some(now)) if *then == now => Parsed {
+                    stamp: Some(now),
+                    result: result.clone(),
+                    fresh: false,
+                },
+                _ => Parsed {
+                    stamp: now,
+                    result: read_document(root, &content_dir, path, config),
+                    fresh: true,
+                },
+            }
+        })
+        .collect();
+    if let Some(c) = cache {
+        c.remember(&files, &parsed);
+    }
+    let mut docs = Vec::new();
+    for p in parsed {
+        match p.result {
+            Ok(doc) => docs.push(doc),
+            Err(d) => diags.extend(d),
+        }
+    }
+    // Warnings travel inside the documents' front matter; lift them out.
+    for doc in &mut docs {
+        diags.extend(std::mem::take(&mut doc.front.warnings));
+    }
+    let mut pairs: Vec<ArticlePair> = pair_up(docs, &mut diags)
+        .into_iter()
+        .filter(|p| drafts || !p.first().front.draft)
+        .collect();
+    pairs.sort_by(|a, b| (b.first().front.date, &a.slug).cmp(&(a.first().front.date, &b.slug)));
+    (Corpus { pairs }, diags)
+}
 
+/// Every `.md` file under `content_dir`, in name order, skipping dot-folders and dot-files;
+/// a folder that cannot be read, or a link back to a folder that contains it, is an error.
+fn article_files(root: &Path, content_dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let walker = WalkDir::new(&content_dir)
+    let walker = WalkDir::new(content_dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
@@ -161,55 +231,7 @@ pub fn load_cached(
             }
         }
     }
-
-    if let Some(c) = cache.as_deref_mut()
-        && c.config != config.fingerprint()
-    {
-        c.config = config.fingerprint();
-        c.files.clear();
-    }
-    let known = cache.as_deref();
-    let parsed: Vec<(Option<FileStamp>, Result<Document, Diagnostics>, bool)> = files
-        .par_iter()
-        .map(|path| {
-            let now = known.and_then(|_| stamp(path));
-            match (known.and_then(|c| c.files.get(path)), now) {
-                (Some((then, result)), Some(now)) if *then == now => {
-                    (Some(now), result.clone(), false)
-                }
-                _ => (now, read_document(root, &content_dir, path, config), true),
-            }
-        })
-        .collect();
-    if let Some(c) = cache {
-        let present: std::collections::HashSet<&PathBuf> = files.iter().collect();
-        c.files.retain(|path, _| present.contains(path));
-        for (path, (now, result, fresh)) in files.iter().zip(&parsed) {
-            if let (true, Some(now)) = (fresh, now) {
-                c.files.insert(path.clone(), (*now, result.clone()));
-            }
-        }
-    }
-    let parsed = parsed.into_iter().map(|(_, result, _)| result);
-    let mut docs = Vec::new();
-    for result in parsed {
-        match result {
-            Ok(doc) => docs.push(doc),
-            Err(d) => diags.extend(d),
-        }
-    }
-    // Warnings travel inside the documents' front matter; lift them out.
-    for doc in &mut docs {
-        diags.extend(std::mem::take(&mut doc.front.warnings));
-    }
-
-    let pairs = pair_up(docs, &mut diags);
-    let mut pairs: Vec<ArticlePair> = pairs
-        .into_iter()
-        .filter(|p| drafts || !p.first().front.draft)
-        .collect();
-    pairs.sort_by(|a, b| (b.first().front.date, &a.slug).cmp(&(a.first().front.date, &b.slug)));
-    (Corpus { pairs }, diags)
+    files
 }
 
 fn rel(root: &Path, path: &Path) -> PathBuf {

@@ -30,8 +30,7 @@ pub fn to_html(markdown: &str) -> Converted {
     let mut ids = HeadingIds::default();
     let mut footnotes = Footnotes::default();
     let mut events: Vec<Event> = Vec::new();
-    let mut first_paragraph = String::new();
-    let mut paragraph_state = ParagraphState::Before;
+    let mut first = FirstParagraph::default();
     let mut depth = 0usize;
     let mut heading: Option<usize> = None;
     let mut in_definition: Option<String> = None;
@@ -56,12 +55,7 @@ pub fn to_html(markdown: &str) -> Converted {
 
         match &event {
             Event::Start(tag) => {
-                if depth == 0
-                    && matches!(tag, Tag::Paragraph)
-                    && paragraph_state == ParagraphState::Before
-                {
-                    paragraph_state = ParagraphState::Inside;
-                }
+                first.see(&event, depth);
                 if matches!(tag, Tag::Heading { .. }) {
                     heading = Some(events.len());
                 }
@@ -69,25 +63,14 @@ pub fn to_html(markdown: &str) -> Converted {
             }
             Event::End(end) => {
                 depth = depth.saturating_sub(1);
-                if depth == 0
-                    && matches!(end, TagEnd::Paragraph)
-                    && paragraph_state == ParagraphState::Inside
-                {
-                    paragraph_state = ParagraphState::Done;
-                }
+                first.see(&event, depth);
                 if matches!(end, TagEnd::Heading(_))
                     && let Some(start) = heading.take()
                 {
                     ids.assign(&mut events, start);
                 }
             }
-            Event::Text(t) | Event::Code(t) if paragraph_state == ParagraphState::Inside => {
-                first_paragraph.push_str(t);
-            }
-            Event::SoftBreak | Event::HardBreak if paragraph_state == ParagraphState::Inside => {
-                first_paragraph.push(' ');
-            }
-            _ => {}
+            _ => first.see(&event, depth),
         }
         if let Event::FootnoteReference(name) = &event {
             events.push(Event::Html(footnotes.reference(name).into()));
@@ -101,18 +84,41 @@ pub fn to_html(markdown: &str) -> Converted {
     footnotes.write_section(&mut out);
     Converted {
         html: out,
-        first_paragraph: first_paragraph
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
+        first_paragraph: first.text.split_whitespace().collect::<Vec<_>>().join(" "),
     }
 }
 
-#[derive(PartialEq, Eq)]
+#[derive(PartialEq, Eq, Default)]
 enum ParagraphState {
+    #[default]
     Before,
     Inside,
     Done,
+}
+
+/// The text of the body's first top-level paragraph, gathered as the events pass.
+#[derive(Default)]
+struct FirstParagraph {
+    state: ParagraphState,
+    text: String,
+}
+
+impl FirstParagraph {
+    /// `depth` is how deep the element an `event` starts or ends sits.
+    fn see(&mut self, event: &Event, depth: usize) {
+        let inside = self.state == ParagraphState::Inside;
+        match event {
+            Event::Start(Tag::Paragraph) if depth == 0 && self.state == ParagraphState::Before => {
+                self.state = ParagraphState::Inside;
+            }
+            Event::End(TagEnd::Paragraph) if depth == 0 && inside => {
+                self.state = ParagraphState::Done;
+            }
+            Event::Text(t) | Event::Code(t) if inside => self.text.push_str(t),
+            Event::SoftBreak | Event::HardBreak if inside => self.text.push(' '),
+            _ => {}
+        }
+    }
 }
 
 /// Unique heading ids. Chinese headings keep their characters (`#合作内容`), as on GitHub

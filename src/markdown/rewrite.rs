@@ -281,51 +281,62 @@ fn sanitize_element(
             UrlKind::RootRelative(path) => {
                 let _ = el.set_attribute(&name, &escape_attr(&format!("{base_path}{path}")));
             }
-            UrlKind::Relative(reference) => match resolve(&reference) {
-                Resolved::Url(url) => {
-                    let _ = el.set_attribute(&name, &escape_attr(&url));
-                }
-                Resolved::Picture {
-                    picture,
-                    src,
-                    srcset,
-                    ..
-                } => {
-                    let _ = el.set_attribute(&name, &escape_attr(&src));
-                    if tag == "img" && name == "src" {
-                        if !el.has_attribute("width") && !el.has_attribute("height") {
-                            let _ = el.set_attribute("width", &picture.width.to_string());
-                            let _ = el.set_attribute("height", &picture.height.to_string());
-                        }
-                        if srcset.is_empty() {
-                            continue; // no derivatives yet: the original, as it is
-                        }
-                        el.before(
-                            &format!(
-                                "<picture><source type=\"image/webp\" srcset=\"{}\" sizes=\"{}\">",
-                                escape_attr(&srcset),
-                                crate::images::SIZES
-                            ),
-                            ContentType::Html,
-                        );
-                        el.after("</picture>", ContentType::Html);
-                    }
-                }
-                Resolved::Image { url, width, height } => {
-                    let _ = el.set_attribute(&name, &escape_attr(&url));
-                    // The author's own size wins; otherwise the file's.
-                    let sized = el.has_attribute("width") || el.has_attribute("height");
-                    if tag == "img" && name == "src" && !sized {
-                        let _ = el.set_attribute("width", &width.to_string());
-                        let _ = el.set_attribute("height", &height.to_string());
-                    }
-                }
-                Resolved::Broken(message) => {
+            UrlKind::Relative(reference) => {
+                if let Err(message) = point_to(el, &tag, &name, resolve(&reference)) {
                     broken.borrow_mut().push((reference, message));
                 }
-            },
+            }
         }
     }
+}
+
+/// Points the URL attribute `name` of `el` to what its reference resolved to; an `<img>`
+/// also gets its size, and a picture with derivatives the `<picture>` that offers them.
+/// Why the reference cannot be followed, when it cannot.
+fn point_to(el: &mut Element, tag: &str, name: &str, resolved: Resolved) -> Result<(), String> {
+    let img_src = tag == "img" && name == "src";
+    match resolved {
+        Resolved::Url(url) => {
+            let _ = el.set_attribute(name, &escape_attr(&url));
+        }
+        Resolved::Picture {
+            picture,
+            src,
+            srcset,
+            ..
+        } => {
+            let _ = el.set_attribute(name, &escape_attr(&src));
+            if img_src {
+                if !el.has_attribute("width") && !el.has_attribute("height") {
+                    let _ = el.set_attribute("width", &picture.width.to_string());
+                    let _ = el.set_attribute("height", &picture.height.to_string());
+                }
+                if srcset.is_empty() {
+                    return Ok(()); // no derivatives yet: the original, as it is
+                }
+                el.before(
+                    &format!(
+                        "<picture><source type=\"image/webp\" srcset=\"{}\" sizes=\"{}\">",
+                        escape_attr(&srcset),
+                        crate::images::SIZES
+                    ),
+                    ContentType::Html,
+                );
+                el.after("</picture>", ContentType::Html);
+            }
+        }
+        Resolved::Image { url, width, height } => {
+            let _ = el.set_attribute(name, &escape_attr(&url));
+            // The author's own size wins; otherwise the file's.
+            let sized = el.has_attribute("width") || el.has_attribute("height");
+            if img_src && !sized {
+                let _ = el.set_attribute("width", &width.to_string());
+                let _ = el.set_attribute("height", &height.to_string());
+            }
+        }
+        Resolved::Broken(message) => return Err(message),
+    }
+    Ok(())
 }
 
 /// Tables from Markdown carry `style="text-align: …"`; no other style is let through.

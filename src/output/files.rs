@@ -6,7 +6,7 @@ use std::io;
 use std::path::Path;
 
 /// Removes `rel` inside `target`, and the folders it leaves empty.
-pub fn remove_file_and_empty_parents(target: &Path, rel: &Path) -> io::Result<()> {
+pub(super) fn remove_file_and_empty_parents(target: &Path, rel: &Path) -> io::Result<()> {
     match fs::remove_file(target.join(rel)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}
@@ -59,7 +59,7 @@ pub(super) fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-pub fn same_contents(path: &Path, bytes: &[u8]) -> bool {
+pub(super) fn same_contents(path: &Path, bytes: &[u8]) -> bool {
     match fs::metadata(path) {
         Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
             fs::read(path).is_ok_and(|old| old == bytes)

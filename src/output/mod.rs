@@ -27,11 +27,10 @@ mod files;
 mod ownership;
 mod recovery;
 
-pub use files::{remove_file_and_empty_parents, same_contents};
-pub use ownership::write_marker;
-
-use files::{replace_with, same_file, same_file_contents};
-use ownership::{carry, previous_files, uncarry};
+use files::{
+    remove_file_and_empty_parents, replace_with, same_contents, same_file, same_file_contents,
+};
+use ownership::{carry, previous_files, uncarry, write_marker};
 use recovery::{lock, open_spare, recover, remove_staging};
 
 use std::collections::HashSet;
@@ -394,6 +393,34 @@ impl Staging {
         write_marker(&self.target, produced)?;
         let _ = fs::remove_dir_all(&self.dir);
         Ok(())
+    }
+}
+
+/// Changes files of the live output folder `out` in place, outside a build: the preview's
+/// search index, computed after the build so the edited page is served at once. `write`
+/// goes in the order given, each file by rename, so a reader sees its old bytes or its new
+/// ones: a file that names others must come after them. Then `remove` goes, and the marker
+/// is rewritten to list `listed`, every file qiao wrote there, when that is known.
+pub fn update_in_place(
+    out: &Path,
+    write: &[(&str, &[u8])],
+    remove: &[&Path],
+    listed: Option<&HashSet<PathBuf>>,
+) -> Result<(), OutputError> {
+    for (rel, bytes) in write {
+        let dest = out.join(rel);
+        if !same_contents(&dest, bytes) {
+            replace_with(&dest, |tmp| fs::write(tmp, bytes))
+                .map_err(|e| fail("cannot write", &dest, e))?;
+        }
+    }
+    for rel in remove {
+        remove_file_and_empty_parents(out, rel)
+            .map_err(|e| fail("cannot remove", &out.join(rel), e))?;
+    }
+    match listed {
+        Some(files) => write_marker(out, files),
+        None => Ok(()),
     }
 }
 

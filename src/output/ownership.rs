@@ -83,7 +83,7 @@ pub(super) fn read_marker(dir: &Path) -> Result<Option<HashSet<PathBuf>>, Output
 }
 
 /// Writes the marker of an output folder listing `files`.
-pub fn write_marker(dir: &Path, files: &HashSet<PathBuf>) -> Result<(), OutputError> {
+pub(super) fn write_marker(dir: &Path, files: &HashSet<PathBuf>) -> Result<(), OutputError> {
     let mut list: Vec<String> = files
         .iter()
         .map(|p| p.to_string_lossy().replace('\\', "/"))

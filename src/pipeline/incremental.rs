@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::content;
-use crate::output::Staging;
+use crate::output::{self, OutputError, Staging};
 use crate::render::{Page, Renderer};
 use crate::search;
 use crate::site::{self, Fingerprint, Site};
@@ -113,37 +113,29 @@ impl Cache {
         out: &Path,
         pending: &PendingSearch,
         files: Vec<(String, Vec<u8>)>,
-    ) -> std::io::Result<bool> {
+    ) -> Result<bool, OutputError> {
         if pending.generation != self.generation {
             return Ok(false);
         }
         let (manifest, rest): (Vec<_>, Vec<_>) = files
             .iter()
+            .map(|(p, bytes)| (p.as_str(), bytes.as_slice()))
             .partition(|(p, _)| p.ends_with(search::MANIFEST));
-        // Index files first, the manifest that names them last, each swapped in by rename.
-        for (path, bytes) in rest.into_iter().chain(manifest) {
-            let dest = out.join(path);
-            if crate::output::same_contents(&dest, bytes) {
-                continue;
-            }
-            let tmp = dest.with_extension("qiao-tmp");
-            std::fs::write(&tmp, bytes)?;
-            std::fs::rename(&tmp, &dest)?;
-        }
+        // Index files first, the manifest that names them last.
+        let write: Vec<_> = rest.into_iter().chain(manifest).collect();
         let new: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-        let old = self.search.take().map(|m| m.value).unwrap_or_default();
-        for stale in old.iter().filter(|f| !new.contains(f.as_str())) {
-            crate::output::remove_file_and_empty_parents(out, Path::new(stale))?;
-            if let Some(p) = self.produced.as_mut() {
-                p.remove(Path::new(stale));
-            }
-        }
+        let stale: Vec<&Path> = (self.search.iter())
+            .flat_map(|m| &m.value)
+            .filter(|f| !new.contains(f.as_str()))
+            .map(Path::new)
+            .collect();
         if let Some(p) = self.produced.as_mut() {
+            for f in &stale {
+                p.remove(*f);
+            }
             p.extend(new.iter().map(PathBuf::from));
-            // The folder's marker lists the index files that are there now.
-            crate::output::write_marker(out, p)
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
         }
+        output::update_in_place(out, &write, &stale, self.produced.as_ref())?;
         self.search = Some(Memo {
             key: pending.key,
             value: files.into_iter().map(|(p, _)| p).collect(),

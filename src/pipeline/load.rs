@@ -43,7 +43,7 @@ pub(super) fn load_with(
     }
     let parsed = cache.as_deref_mut().map(Cache::parsed);
     let (corpus, mut diags) = timings.time("load content", || {
-        content::load_cached(root, &config, drafts, parsed)
+        content::load(root, &config, drafts, parsed)
     });
     let assets = timings
         .time("static files", || Assets::collect(root))

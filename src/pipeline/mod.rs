@@ -150,12 +150,11 @@ pub fn build_with(
     let started = Instant::now();
     let out = opts.out_dir();
     phases::guard_output(&opts.root, &out)?;
-    let cache_for_load = cache.as_deref_mut();
     let loaded = load::load_with(
         &opts.root,
         opts.drafts,
         opts.base_url.as_deref(),
-        cache_for_load,
+        cache.as_deref_mut(),
     )
     .map_err(BuildError::Content)?;
     let Loaded {
@@ -198,9 +197,8 @@ pub fn build_with(
         .time("commit output", || staging.commit())
         .map_err(BuildError::from)?;
     let articles = site.articles(Lang::Zh).len() + site.articles(Lang::En).len();
-    let pictures_decoded = site.pictures_decoded;
     let report = BuildReport {
-        pictures_decoded,
+        pictures_decoded: site.pictures_decoded,
         out,
         pages: pages.len(),
         files: files + machine.files.len() + rendered.search_files.len(),

@@ -13,7 +13,9 @@ use rayon::prelude::*;
 
 use super::incremental::Plan;
 use super::{BuildError, Timings};
+use crate::assets::Assets;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::embedded::Source;
 use crate::feeds;
 use crate::output::Staging;
 use crate::render::{self, Page, Renderer};
@@ -193,11 +195,45 @@ impl Run<'_> {
     }
 }
 
+/// Writes every static file (a fingerprinted one under both names); returns how many
+/// files that is.
+fn write_assets(assets: &Assets, staging: &Staging) -> Result<usize, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut count = 0;
+    for (name, rel, source) in assets.published() {
+        let result = match source {
+            Source::Embedded(bytes) => staging.write(name, bytes),
+            Source::File(path) => staging.copy(path, Path::new(name)),
+        };
+        match result {
+            Ok(()) => count += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                diags.push(Diagnostic::error(
+                    Path::new(site_dirs::STATIC).join(rel),
+                    format!(
+                        "would replace a file qiao generates: {e}; rename or remove \
+                         it (files in static/ may replace only qiao's built-in static files)"
+                    ),
+                ))
+            }
+            Err(e) => diags.push(Diagnostic::error(
+                Path::new(site_dirs::STATIC).join(rel),
+                format!("cannot write /{name}: {e}"),
+            )),
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(count)
+    }
+}
+
 /// Copies the static files and every file an article references. Returns how many files
 /// were copied.
 pub(super) fn copy_files(site: &Site, staging: &Staging) -> Result<usize, BuildError> {
     let mut errors = Diagnostics::default();
-    let assets = site.assets.write(staging).unwrap_or_else(|d| {
+    let assets = write_assets(&site.assets, staging).unwrap_or_else(|d| {
         errors.extend(d);
         0
     });

@@ -38,12 +38,7 @@ pub struct Page {
 impl Page {
     /// The file this page is written to, relative to the output folder.
     pub fn output_file(&self) -> String {
-        let rel = self.path.trim_start_matches('/');
-        if rel.is_empty() || rel.ends_with('/') {
-            format!("{rel}index.html")
-        } else {
-            rel.to_owned()
-        }
+        urls::output_file(&self.path)
     }
 }
 
@@ -100,26 +95,14 @@ pub fn pages(site: &Site, indexes: &Indexes) -> Vec<Page> {
                 tag.items.len(),
             );
         }
-        out.push(Page {
-            path: urls::alliances(lang),
-            kind: PageKind::Alliances(lang),
-        });
-        out.push(Page {
-            path: urls::countries(lang),
-            kind: PageKind::Countries(lang),
-        });
-        out.push(Page {
-            path: urls::years(lang),
-            kind: PageKind::Years(lang),
-        });
-        out.push(Page {
-            path: urls::tags(lang),
-            kind: PageKind::Tags(lang),
-        });
-        out.push(Page {
-            path: urls::search(lang),
-            kind: PageKind::Search(lang),
-        });
+        let index_pages = [
+            (urls::alliances(lang), PageKind::Alliances(lang)),
+            (urls::countries(lang), PageKind::Countries(lang)),
+            (urls::years(lang), PageKind::Years(lang)),
+            (urls::tags(lang), PageKind::Tags(lang)),
+            (urls::search(lang), PageKind::Search(lang)),
+        ];
+        out.extend(index_pages.map(|(path, kind)| Page { path, kind }));
         for (index, a) in articles.iter().enumerate() {
             out.push(Page {
                 path: a.path(),

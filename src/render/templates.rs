@@ -8,7 +8,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::embedded;
+use crate::embedded::{self, Source};
 use crate::site::Fingerprint;
 use crate::site_dirs;
 
@@ -22,43 +22,21 @@ pub struct Renderer {
 
 impl Renderer {
     pub fn load(root: &Path) -> Result<Renderer, Diagnostics> {
-        let mut templates: BTreeMap<String, String> = embedded::default_templates().collect();
         let mut diags = Diagnostics::default();
-        let dir = root.join(site_dirs::TEMPLATES);
-        if dir.is_dir() {
-            for entry in walkdir::WalkDir::new(&dir)
-                .follow_links(true)
-                .sort_by_file_name()
-            {
-                let entry = match entry {
-                    Ok(e) => e,
-                    Err(e) => {
+        let mut templates = BTreeMap::new();
+        for (name, source) in embedded::templates(root, &mut diags) {
+            let text = match source {
+                Source::Embedded(bytes) => std::str::from_utf8(bytes).map(str::to_owned).ok(),
+                Source::File(path) => std::fs::read_to_string(&path)
+                    .map_err(|e| {
                         diags.push(Diagnostic::error(
-                            site_dirs::TEMPLATES,
+                            Path::new(site_dirs::TEMPLATES).join(&name),
                             format!("cannot read: {e}"),
-                        ));
-                        continue;
-                    }
-                };
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let name = entry
-                    .path()
-                    .strip_prefix(&dir)
-                    .unwrap_or(entry.path())
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                match std::fs::read_to_string(entry.path()) {
-                    Ok(text) => {
-                        templates.insert(name, text);
-                    }
-                    Err(e) => diags.push(Diagnostic::error(
-                        Path::new(site_dirs::TEMPLATES).join(&name),
-                        format!("cannot read: {e}"),
-                    )),
-                }
-            }
+                        ))
+                    })
+                    .ok(),
+            };
+            templates.extend(text.map(|t| (name, t)));
         }
         let mut tera = Tera::new();
         tera.autoescape_on(vec![".html", ".xml"]);

@@ -6,20 +6,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use rayon::prelude::*;
 
 use crate::assets::Assets;
 use crate::config::{AllianceKey, SiteConfig};
-use crate::content::{Corpus, Document, Slug, Source};
+use crate::content::{Corpus, Slug, Source};
 use crate::country::CountryCode;
-use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::images::{self, Picture, Processor};
+use crate::diagnostics::Diagnostics;
+use crate::images::{Picture, Processor};
 use crate::lang::{Lang, PerLang};
-use crate::markdown::{self, rewrite::Resolved};
 use crate::site_dirs;
 use crate::urls::{self, Urls};
 
+mod convert;
 mod resolve;
+
+use convert::Conversion;
+pub use convert::ConvertCache;
 use resolve::Resolver;
 
 /// One published page of an article, in one language.
@@ -163,85 +165,6 @@ impl Fingerprint {
     }
 }
 
-/// A converted article, the files it references, its problems, and (when it was
-/// converted now rather than taken from the cache) the hash of its source.
-type Conversion = (Arc<Article>, References, Vec<Diagnostic>, Option<u64>);
-
-/// Converted articles kept between the builds of `qiao serve`: an article whose file, and
-/// the set of articles its links could point to, did not change is not converted again.
-#[derive(Default)]
-pub struct ConvertCache {
-    /// Publish the originals of pictures not yet in the picture cache and leave them for
-    /// later ([`Site::pending_pictures`]), so a preview is not held up by decoding.
-    pub defer_pictures: bool,
-    links: u64,
-    entries: HashMap<PathBuf, CachedArticle>,
-}
-
-/// The article's lead photo, resolved like any reference; it must be a picture qiao
-/// makes derivatives of.
-fn lead_photo(
-    doc: &Document,
-    image: &crate::content::LeadImage,
-    resolver: &Resolver,
-    files: &std::cell::RefCell<References>,
-) -> Result<Lead, Diagnostic> {
-    let broken = |msg: String| {
-        Diagnostic::error(&doc.file, msg)
-            .field("image")
-            .at_line_opt(doc.front.line_of("image"))
-    };
-    match resolver.resolve(doc, &image.src, files) {
-        Resolved::Picture { rel, picture, .. } => Ok(Lead {
-            rel,
-            picture,
-            alt: image.alt.clone(),
-            caption: image.caption.clone(),
-            credit: image.credit.clone(),
-        }),
-        Resolved::Broken(msg) => Err(broken(msg)),
-        _ => Err(broken(format!(
-            "`{}` is not a photo qiao can process: the lead photo must be a JPEG, PNG, WebP or still GIF",
-            image.src
-        ))),
-    }
-}
-
-/// The picture of cards and structured data: the lead photo's social derivative, else
-/// the first picture of the body's, else the body's first image as it is.
-fn card_image(
-    lead: Option<&Lead>,
-    first_image: Option<&str>,
-    refs: &References,
-    urls: &Urls,
-) -> Option<String> {
-    let social = |rel: &Path, p: &Picture| {
-        p.social
-            .as_ref()
-            .map(|v| urls.link(&images::site_path(rel, v)))
-    };
-    if let Some(l) = lead {
-        return social(&l.rel, &l.picture);
-    }
-    let src = first_image?;
-    let first_picture = refs.pictures.iter().find(|(rel, p)| {
-        p.fallback
-            .as_ref()
-            .is_some_and(|f| urls.link(&images::site_path(rel, f)) == src)
-    });
-    match first_picture {
-        Some((rel, p)) => social(rel, p),
-        None => Some(src.to_owned()),
-    }
-}
-
-struct CachedArticle {
-    doc_hash: u64,
-    translated: bool,
-    article: Arc<Article>,
-    references: References,
-}
-
 pub struct Site {
     pub config: SiteConfig,
     pub urls: Urls,
@@ -342,78 +265,14 @@ pub fn assemble(
         urls: &urls,
         processor: &processor,
     };
-
-    // Each Markdown body is dropped as soon as it is converted, so the sources and their
-    // HTML are never all in memory at once.
-    let docs: Vec<(Document, bool)> = corpus
-        .pairs
-        .into_iter()
-        .flat_map(|p| {
-            let translated = p.zh.is_some() && p.en.is_some();
-            p.zh.into_iter().chain(p.en).map(move |d| (d, translated))
-        })
-        .collect();
-    let links = index.fingerprint(urls.base_path());
-    if let Some(c) = cache.as_deref_mut()
-        && c.links != links
-    {
-        c.links = links;
-        c.entries.clear();
+    if let Some(c) = cache.as_deref_mut() {
+        c.links_are(index.fingerprint(urls.base_path()));
     }
-    let known = cache.as_deref();
-    let reusable = |doc: &Document, translated: bool| -> Option<(Arc<Article>, References)> {
-        let hit = known?.entries.get(&doc.file)?;
-        // Referenced files may have been deleted since; a changed picture is a new file
-        // content, caught by the stamp of the files it was made from.
-        let present = hit.references.present(&content_dir);
-        (hit.doc_hash == doc.hash && hit.translated == translated && present)
-            .then(|| (hit.article.clone(), hit.references.clone()))
-    };
-    let converted: Vec<Conversion> = docs
-        .into_par_iter()
-        .map(|(doc, translated)| match reusable(&doc, translated) {
-            Some((article, references)) => (article, references, Vec::new(), None),
-            None => {
-                let (article, references, problems) = convert(&doc, translated, &resolver);
-                (Arc::new(article), references, problems, Some(doc.hash))
-            }
-        })
-        .collect();
+    let converted = convert::all(corpus, &resolver, cache.as_deref());
     if let Some(c) = cache {
-        let present: std::collections::HashSet<&PathBuf> =
-            converted.iter().map(|c| &c.0.file).collect();
-        c.entries.retain(|file, _| present.contains(file));
-        for (article, references, problems, fresh) in &converted {
-            // Only clean conversions are kept: a broken reference must be looked at again,
-            // and a picture still to be processed too.
-            if let (Some(doc_hash), true) = (fresh, problems.is_empty() && !references.deferred) {
-                c.entries.insert(
-                    article.file.clone(),
-                    CachedArticle {
-                        doc_hash: *doc_hash,
-                        translated: article.translated,
-                        article: article.clone(),
-                        references: references.clone(),
-                    },
-                );
-            }
-        }
+        c.remember(&converted);
     }
-    let converted = converted.into_iter().map(|(a, m, p, _)| (a, m, p));
-
-    let mut diags = Diagnostics::default();
-    let mut references = References::default();
-    let mut articles: PerLang<Vec<Arc<Article>>> = PerLang::default();
-    for (article, refs, problems) in converted {
-        diags.extend(problems);
-        references.extend(refs);
-        articles.get_mut(article.lang).push(article);
-    }
-    for lang in Lang::ALL {
-        articles
-            .get_mut(lang)
-            .sort_by(|a, b| (b.date, &a.slug).cmp(&(a.date, &b.slug)));
-    }
+    let (articles, references, diags) = by_language(converted);
     let asset_links = assets
         .paths()
         .into_iter()
@@ -436,66 +295,23 @@ pub fn assemble(
     )
 }
 
-fn convert(
-    doc: &Document,
-    translated: bool,
-    resolver: &Resolver,
-) -> (Article, References, Vec<Diagnostic>) {
-    let converted = markdown::to_html(&doc.body);
-    let files = std::cell::RefCell::new(References::default());
-    let resolve = |reference: &str| resolver.resolve(doc, reference, &files);
-    let rewritten =
-        markdown::rewrite::rewrite(&converted.html, resolver.urls.base_path(), &resolve);
-    let problems = rewritten
-        .broken
-        .iter()
-        .map(|(reference, message)| {
-            let line = if reference.is_empty() {
-                doc.body_line
-            } else {
-                doc.line_of(reference)
-            };
-            Diagnostic::error(&doc.file, message.clone()).at_line(line)
-        })
-        .collect::<Vec<_>>();
-    let mut problems = problems;
-    let front = &doc.front;
-    let lead = front.image.as_ref().and_then(|image| {
-        lead_photo(doc, image, resolver, &files)
-            .map_err(|d| problems.push(d))
-            .ok()
-    });
-    let image = card_image(
-        lead.as_ref(),
-        rewritten.first_image.as_deref(),
-        &files.borrow(),
-        resolver.urls,
-    );
-    let summary = match &front.summary {
-        Some(s) => s.clone(),
-        None => markdown::cut_summary(&converted.first_paragraph, doc.lang),
-    };
-    let article = Article {
-        lang: doc.lang,
-        slug: doc.slug.clone(),
-        file: doc.file.clone(),
-        title: front.title.clone(),
-        date: front.date,
-        summary,
-        alliances: front.alliances.clone(),
-        countries: front.countries.clone(),
-        tags: front.tags.clone(),
-        source: front.source.clone(),
-        html: rewritten.html,
-        image,
-        lead,
-        translated,
-        card_hash: 0,
-        page_hash: 0,
-        index_hash: 0,
-        terms_hash: 0,
-    };
-    let mut article = article;
-    article.compute_hashes();
-    (article, files.into_inner(), problems)
+/// Each language's articles, newest first (date, then slug), with everything they
+/// reference and every problem found.
+fn by_language(
+    converted: Vec<Conversion>,
+) -> (PerLang<Vec<Arc<Article>>>, References, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut references = References::default();
+    let mut articles: PerLang<Vec<Arc<Article>>> = PerLang::default();
+    for c in converted {
+        diags.extend(c.problems);
+        references.extend(c.references);
+        articles.get_mut(c.article.lang).push(c.article);
+    }
+    for lang in Lang::ALL {
+        articles
+            .get_mut(lang)
+            .sort_by(|a, b| (b.date, &a.slug).cmp(&(a.date, &b.slug)));
+    }
+    (articles, references, diags)
 }

@@ -105,7 +105,7 @@ impl Engine {
             .try_into()?;
         Ok(Engine { reader, fields })
     }
-
+    // Over 80 lines, left whole: the published searcher is built from it (bytes in tests/golden).
     pub fn search(&self, request: &Request) -> tantivy::Result<Response> {
         let (text, truncated) = truncate_query(&request.query);
         let text = trim_operators(&text);

@@ -228,45 +228,8 @@ impl<'a> View<'a> {
         description: String,
     ) -> Common<'a> {
         let config = &self.site.config;
-        let other = lang.other();
         let urls = &self.site.urls;
-        let versions = Versions::of(path, |p| self.existing.contains(p));
-        let translation = versions.as_ref().and_then(|v| v.translation.clone());
-        let exact = translation.is_some();
-        let switch_path = translation.unwrap_or_else(|| urls::home(other));
-        let alternates = versions
-            .map(|v| {
-                v.alternates(config.default_language)
-                    .into_iter()
-                    .map(|(hreflang, p)| Alternate {
-                        hreflang,
-                        href: urls.permalink(p),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let t = i18n::strings(lang);
-        let nav = [
-            (Section::Home, "nav_home", urls::home(lang)),
-            (Section::Alliances, "nav_alliances", urls::alliances(lang)),
-            (Section::Countries, "nav_countries", urls::countries(lang)),
-            (Section::Years, "nav_years", urls::years(lang)),
-            (Section::Search, "nav_search", urls::search(lang)),
-        ]
-        .into_iter()
-        .map(|(s, key, p)| NavItem {
-            label: i18n::get(lang, key),
-            url: self.link(&p),
-            current: s == section,
-        })
-        .collect();
-        let sections = Sections {
-            alliances: self.link(&urls::alliances(lang)),
-            countries: self.link(&urls::countries(lang)),
-            years: self.link(&urls::years(lang)),
-            tags: self.link(&urls::tags(lang)),
-            search: self.link(&urls::search(lang)),
-        };
+        let (switcher, alternates) = self.translations(lang, path);
         let language = config.language(lang);
         Common {
             lang,
@@ -276,18 +239,12 @@ impl<'a> View<'a> {
             site_description: &language.description,
             base_path: urls.base_path(),
             assets: &self.site.asset_links,
-            t,
-            nav,
-            sections,
+            t: i18n::strings(lang),
+            nav: self.nav(lang, section),
+            sections: self.sections(lang),
             home_url: self.link(&urls::home(lang)),
             search_url: self.link(&urls::search(lang)),
-            switcher: Switcher {
-                lang: other,
-                html_lang: other.html_lang(),
-                label: other.native_name(),
-                url: self.link(&switch_path),
-                exact,
-            },
+            switcher,
             canonical: urls.permalink(path),
             alternates,
             feeds: vec![Link {
@@ -302,6 +259,64 @@ impl<'a> View<'a> {
             title,
             icons: self.icons(),
             extra: &config.extra,
+        }
+    }
+
+    /// The language switcher, to this page's translation if there is one and else to the
+    /// other language's home page; and the hreflang links to every version of the page.
+    fn translations(&self, lang: Lang, path: &str) -> (Switcher, Vec<Alternate>) {
+        let other = lang.other();
+        let urls = &self.site.urls;
+        let versions = Versions::of(path, |p| self.existing.contains(p));
+        let translation = versions.as_ref().and_then(|v| v.translation.clone());
+        let exact = translation.is_some();
+        let switch_path = translation.unwrap_or_else(|| urls::home(other));
+        let alternates = versions
+            .map(|v| {
+                v.alternates(self.site.config.default_language)
+                    .into_iter()
+                    .map(|(hreflang, p)| Alternate {
+                        hreflang,
+                        href: urls.permalink(p),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let switcher = Switcher {
+            lang: other,
+            html_lang: other.html_lang(),
+            label: other.native_name(),
+            url: self.link(&switch_path),
+            exact,
+        };
+        (switcher, alternates)
+    }
+
+    /// The main navigation, `section` marked as the current one.
+    fn nav(&self, lang: Lang, section: Section) -> Vec<NavItem> {
+        [
+            (Section::Home, "nav_home", urls::home(lang)),
+            (Section::Alliances, "nav_alliances", urls::alliances(lang)),
+            (Section::Countries, "nav_countries", urls::countries(lang)),
+            (Section::Years, "nav_years", urls::years(lang)),
+            (Section::Search, "nav_search", urls::search(lang)),
+        ]
+        .into_iter()
+        .map(|(s, key, p)| NavItem {
+            label: i18n::get(lang, key),
+            url: self.link(&p),
+            current: s == section,
+        })
+        .collect()
+    }
+
+    fn sections(&self, lang: Lang) -> Sections {
+        Sections {
+            alliances: self.link(&urls::alliances(lang)),
+            countries: self.link(&urls::countries(lang)),
+            years: self.link(&urls::years(lang)),
+            tags: self.link(&urls::tags(lang)),
+            search: self.link(&urls::search(lang)),
         }
     }
 
