@@ -40,7 +40,7 @@ fn main() {
 
     ensure_target();
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let tantivy = patched_tantivy(&cargo, &manifest_dir, &target_dir);
+    let Tantivy { patched, registry } = patched_tantivy(&cargo, &manifest_dir, &target_dir);
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(&manifest_dir)
         .args(["build", "--locked", "--manifest-path"])
@@ -49,7 +49,21 @@ fn main() {
         .arg("--config")
         .arg(format!(
             "patch.crates-io.tantivy.path={}",
-            toml_string(&tantivy.to_string_lossy())
+            toml_string(&patched.to_string_lossy())
+        ))
+        // rustc sees the shared crate, the patched tantivy and the registry's crates by
+        // absolute paths, which end up in the module (panic locations): the published bytes
+        // would depend on where the repository was cloned and where cargo keeps its files.
+        .arg("--config")
+        .arg(format!(
+            "target.{WASM_TARGET}.rustflags=[{}]",
+            [
+                (manifest_dir.as_path(), "."),
+                (registry.as_path(), "registry"),
+                (patched.as_path(), "tantivy"),
+            ]
+            .map(|(from, to)| toml_string(&format!("--remap-path-prefix={}={to}", from.display())))
+            .join(", ")
         ))
         .arg("--target-dir")
         .arg(&target_dir);
@@ -174,11 +188,18 @@ const FACET_PATCH: [(&str, &str); 2] = [
     ),
 ];
 
+struct Tantivy {
+    /// The patched copy.
+    patched: PathBuf,
+    /// The folder of cargo's registry sources that holds tantivy (and the other crates).
+    registry: PathBuf,
+}
+
 /// A copy of the tantivy source the main workspace locks, with [`FACET_PATCH`] applied,
 /// in the searcher's target folder: the searcher's own workspace builds against it through
 /// a `[patch]` given on the command line, so the main workspace keeps the registry's
 /// tantivy and its Cargo.lock. Made once per tantivy version.
-fn patched_tantivy(cargo: &str, manifest_dir: &Path, target_dir: &Path) -> PathBuf {
+fn patched_tantivy(cargo: &str, manifest_dir: &Path, target_dir: &Path) -> Tantivy {
     let metadata = Command::new(cargo)
         .current_dir(manifest_dir)
         // Only the host's packages: without the filter, cargo downloads every platform's.
@@ -209,11 +230,12 @@ fn patched_tantivy(cargo: &str, manifest_dir: &Path, target_dir: &Path) -> PathB
         .parent()
         .expect("a manifest has a folder")
         .to_path_buf();
+    let registry = source.parent().unwrap_or(&source).to_path_buf();
     let version = package["version"].as_str().expect("a version");
     let patched = target_dir.join(format!("tantivy-{version}-patched"));
     let done = patched.join(".qiao-patched");
     if done.is_file() {
-        return patched;
+        return Tantivy { patched, registry };
     }
     let _ = std::fs::remove_dir_all(&patched);
     copy_tree(&source, &patched);
@@ -232,7 +254,7 @@ fn patched_tantivy(cargo: &str, manifest_dir: &Path, target_dir: &Path) -> PathB
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", facet.display()));
     std::fs::write(&done, version)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", done.display()));
-    patched
+    Tantivy { patched, registry }
 }
 
 fn copy_tree(from: &Path, to: &Path) {

@@ -80,6 +80,9 @@ enum Command {
         /// Publish articles marked `draft: true`
         #[arg(long)]
         drafts: bool,
+        /// Print how long each phase of every rebuild took
+        #[arg(long)]
+        timings: bool,
     },
     /// Search the built site's index, as the search page does
     Search {
@@ -176,6 +179,7 @@ fn main() -> ExitCode {
             bind,
             open,
             drafts,
+            timings,
         } => {
             let opts = qiao::serve::ServeOptions {
                 root: cli.root,
@@ -183,6 +187,7 @@ fn main() -> ExitCode {
                 bind,
                 open,
                 drafts,
+                timings,
             };
             serve(opts)
         }
@@ -228,9 +233,7 @@ fn build(opts: &BuildOptions, timings: bool) -> ExitCode {
         Ok(report) => {
             print_diagnostics(&report.warnings);
             if timings {
-                for (phase, took) in report.timings.iter() {
-                    eprintln!("{phase:>16}: {:8.1} ms", took.as_secs_f64() * 1000.0);
-                }
+                eprint!("{}", report.timings);
             }
             println!(
                 "Built {} pages ({} article pages) and copied {} files into {} in {:.2} s",

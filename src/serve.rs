@@ -31,6 +31,8 @@ pub struct ServeOptions {
     pub bind: IpAddr,
     pub open: bool,
     pub drafts: bool,
+    /// Print how long each phase of every rebuild took.
+    pub timings: bool,
 }
 
 /// What open tabs are told.
@@ -59,6 +61,8 @@ struct Shared {
     /// Held while a build or a search index is written into the output; `true` once the
     /// server stops, so that nothing starts writing into the folder being removed.
     stopped: Mutex<bool>,
+    /// `--timings`: each rebuild prints its phases.
+    timings: bool,
 }
 
 /// Serves until interrupted.
@@ -109,6 +113,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
         error: Mutex::new(None),
         stopping,
         stopped: Mutex::new(false),
+        timings: opts.timings,
     });
     let mut cache = pipeline::Cache::default();
     cache.defer_pictures = true;
@@ -208,6 +213,9 @@ fn rebuild(build: &BuildOptions, shared: &Shared, cache: &mut pipeline::Cache) {
         Ok(report) => {
             for w in report.warnings.iter() {
                 eprintln!("{w}");
+            }
+            if shared.timings {
+                eprint!("{}", report.timings);
             }
             println!(
                 "Built {} pages in {:.0} ms",

@@ -123,6 +123,16 @@ impl Timings {
     }
 }
 
+/// A phase a line, as `--timings` prints them.
+impl std::fmt::Display for Timings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (phase, took) in self.iter() {
+            writeln!(f, "{phase:>16}: {:8.1} ms", took.as_secs_f64() * 1000.0)?;
+        }
+        Ok(())
+    }
+}
+
 /// The outcome of a successful build.
 #[derive(Debug)]
 pub struct BuildReport {
