@@ -174,6 +174,39 @@ fn lists_are_paginated_twenty_a_page() {
 }
 
 #[test]
+fn long_lists_link_the_first_last_and_nearby_pages() {
+    let site = Site::new();
+    // 230 articles: 12 pages of 20.
+    for i in 0..230 {
+        let date = format!(
+            "20{:02}-{:02}-{:02}",
+            10 + i / 100,
+            1 + i / 28 % 12,
+            1 + i % 28
+        );
+        site.pair("news", &format!("item-{i:03}"), &date, "wvteda", "KE");
+    }
+    site.build_ok();
+    let page = site.page("/en/page/6/");
+    assert_eq!(
+        page.texts(".pagination li").join(" "),
+        "← Previous page 1 … 4 5 6 7 8 … 12 Next page →"
+    );
+    assert_eq!(page.texts(".pagination [aria-current=page]"), ["6"]);
+    assert_eq!(
+        page.attrs(".pagination li a:not([rel])", "href"),
+        [
+            "/en/",
+            "/en/page/4/",
+            "/en/page/5/",
+            "/en/page/7/",
+            "/en/page/8/",
+            "/en/page/12/"
+        ]
+    );
+}
+
+#[test]
 fn one_language_articles_switch_to_the_other_home_page() {
     let site = three_pairs();
     site.article(

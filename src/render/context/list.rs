@@ -39,7 +39,8 @@ struct Pagination {
     label: String,
     prev: Option<String>,
     next: Option<String>,
-    pages: Vec<PageLink>,
+    /// `None` where page numbers are left out (an ellipsis).
+    pages: Vec<Option<PageLink>>,
 }
 
 #[derive(Serialize)]
@@ -187,11 +188,14 @@ impl<'a> View<'a> {
             label: i18n::page_of(lang, n, total),
             prev: (n > 1).then(|| self.link(&urls::paginated(first, n - 1))),
             next: (n < total).then(|| self.link(&urls::paginated(first, n + 1))),
-            pages: (1..=total)
-                .map(|k| PageLink {
-                    number: k,
-                    url: self.link(&urls::paginated(first, k)),
-                    current: k == n,
+            pages: page_window(n, total)
+                .into_iter()
+                .map(|k| {
+                    k.map(|k| PageLink {
+                        number: k,
+                        url: self.link(&urls::paginated(first, k)),
+                        current: k == n,
+                    })
                 })
                 .collect(),
         }
@@ -227,5 +231,57 @@ impl<'a> View<'a> {
                 url: self.link(&url),
             },
         ]
+    }
+}
+
+/// The page numbers a pagination bar shows: the first and the last, and two either side of
+/// the current one, `None` standing for the numbers left out. Linking every page made each
+/// of the 5,000 home pages of a 100,000-article portal carry 5,000 links: quadratic work,
+/// and most of the build's time at that size.
+fn page_window(current: usize, total: usize) -> Vec<Option<usize>> {
+    const AROUND: usize = 2;
+    let near = current.saturating_sub(AROUND).max(1)..=(current + AROUND).min(total);
+    let mut numbers: Vec<usize> = [1, total].into_iter().chain(near).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let mut shown = Vec::with_capacity(numbers.len() + 2);
+    for k in numbers {
+        match shown.last() {
+            // One number left out is shown: an ellipsis would be no shorter.
+            Some(&Some(prev)) if k == prev + 2 => shown.push(Some(prev + 1)),
+            Some(&Some(prev)) if k > prev + 2 => shown.push(None),
+            _ => {}
+        }
+        shown.push(Some(k));
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_window;
+
+    fn shown(current: usize, total: usize) -> String {
+        page_window(current, total)
+            .iter()
+            .map(|k| k.map_or("…".to_owned(), |k| k.to_string()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn short_lists_show_every_page() {
+        assert_eq!(shown(1, 1), "1");
+        assert_eq!(shown(2, 3), "1 2 3");
+        assert_eq!(shown(4, 7), "1 2 3 4 5 6 7");
+    }
+
+    #[test]
+    fn long_lists_show_the_ends_and_the_neighbourhood() {
+        assert_eq!(shown(1, 5000), "1 2 3 … 5000");
+        assert_eq!(shown(5, 5000), "1 2 3 4 5 6 7 … 5000");
+        assert_eq!(shown(2500, 5000), "1 … 2498 2499 2500 2501 2502 … 5000");
+        assert_eq!(shown(4997, 5000), "1 … 4995 4996 4997 4998 4999 5000");
+        assert_eq!(shown(5000, 5000), "1 … 4998 4999 5000");
     }
 }
