@@ -271,7 +271,7 @@ fn resolve(page: &str, link: &str, base: &BaseUrl) -> Target {
     {
         let full = if link.starts_with("//") {
             format!(
-                "{}:{link}",
+                "{}:{without_query}",
                 base.origin.split(':').next().unwrap_or("https")
             )
         } else {
@@ -508,6 +508,18 @@ mod tests {
         assert_eq!(
             at("/zh/#%E5%BC%95%E8%A8%80"),
             internal("/zh/", "%E5%BC%95%E8%A8%80")
+        );
+    }
+
+    #[test]
+    fn a_protocol_relative_link_loses_its_query_and_fragment_too() {
+        assert_eq!(
+            resolve(PAGE, "//news.example.org/en/?q=1#x", &root()),
+            internal("/en/", "x")
+        );
+        assert_eq!(
+            resolve(PAGE, "//www.example.edu.cn/intl/news/en/?q=1", &sub()),
+            internal("/en/", "")
         );
     }
 
