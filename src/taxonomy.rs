@@ -221,3 +221,127 @@ fn related_all(articles: &[Arc<Article>], taxonomy: &Taxonomy) -> Vec<Vec<usize>
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Slug;
+
+    /// An article of `slug` on `date` (`2024-05-01`) with these terms.
+    fn article(slug: &str, date: &str, alliances: &[&str], countries: &[&str]) -> Arc<Article> {
+        Arc::new(Article {
+            lang: Lang::En,
+            slug: Slug::parse(slug).unwrap(),
+            file: Default::default(),
+            title: slug.to_owned(),
+            date: date.parse().unwrap(),
+            summary: String::new(),
+            alliances: alliances
+                .iter()
+                .map(|a| AllianceKey::parse(a).unwrap())
+                .collect(),
+            countries: countries
+                .iter()
+                .map(|c| CountryCode::parse(c).unwrap())
+                .collect(),
+            tags: Vec::new(),
+            source: None,
+            html: String::new(),
+            image: None,
+            lead: None,
+            translated: true,
+            card_hash: 0,
+            page_hash: 0,
+            index_hash: 0,
+            terms_hash: 0,
+        })
+    }
+
+    /// The related articles of every article, by slug; `articles` newest first.
+    fn related(articles: &[Arc<Article>]) -> Vec<Vec<&str>> {
+        related_all(articles, &Taxonomy::new(articles))
+            .into_iter()
+            .map(|r| r.into_iter().map(|j| articles[j].slug.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn more_shared_terms_rank_higher_and_nothing_shared_is_not_related() {
+        let articles = [
+            article("one", "2024-05-05", &["sco"], &["KE"]),
+            article("all", "2024-05-04", &["wvteda"], &["KE", "CN"]),
+            article("target", "2024-05-03", &["wvteda"], &["KE", "CN"]),
+            article("two", "2024-05-02", &["wvteda"], &["CN"]),
+            article("thai", "2024-05-01", &["sco"], &["TH"]),
+        ];
+        let related = related(&articles);
+        // `one` is nearer in date than `two` but shares one term, not two.
+        assert_eq!(related[2], ["all", "two", "one"]);
+        // `one` and `thai` share nothing with `two`.
+        assert_eq!(related[3], ["target", "all"]);
+        assert_eq!(related[4], ["one"]);
+    }
+
+    #[test]
+    fn an_article_is_never_its_own_related_article() {
+        let articles = [
+            article("a", "2024-05-02", &["wvteda"], &["KE"]),
+            article("b", "2024-05-01", &[], &[]),
+        ];
+        let related = related(&articles);
+        assert_eq!(related, [Vec::<&str>::new(), Vec::new()]);
+    }
+
+    #[test]
+    fn tags_alone_do_not_make_articles_related() {
+        let mut tagged = Vec::new();
+        for slug in ["a", "b"] {
+            let mut a = Arc::unwrap_or_clone(article(slug, "2024-05-01", &[], &[]));
+            a.tags = vec!["Luban Workshop".to_owned()];
+            tagged.push(Arc::new(a));
+        }
+        assert_eq!(Taxonomy::new(&tagged).tags["luban-workshop"].items, [0, 1]);
+        assert_eq!(related(&tagged), [Vec::<&str>::new(), Vec::new()]);
+    }
+
+    #[test]
+    fn at_most_the_cap_and_ties_go_to_the_nearest_in_date_then_the_newest() {
+        let articles = [
+            article("later-far", "2024-05-30", &["wvteda"], &[]),
+            article("later-near", "2024-05-12", &["wvteda"], &[]),
+            article("target", "2024-05-10", &["wvteda"], &[]),
+            article("earlier-near", "2024-05-08", &["wvteda"], &[]),
+            article("earlier-far", "2024-05-01", &["wvteda"], &[]),
+            article("earliest", "2024-04-01", &["wvteda"], &[]),
+        ];
+        let related = related(&articles);
+        assert_eq!(RELATED, 3);
+        // Two days either side is a tie: the newer article, earlier in the list, wins.
+        assert_eq!(related[2], ["later-near", "earlier-near", "earlier-far"]);
+        assert!(related.iter().all(|r| r.len() == RELATED));
+        // Hash maps are seeded per instance: the order must not depend on them.
+        for _ in 0..10 {
+            assert_eq!(self::related(&articles), related);
+        }
+    }
+
+    #[test]
+    fn only_the_nearest_articles_of_each_term_are_considered() {
+        // `far` shares two terms with `target`, but is the tenth of the country's list,
+        // beyond the window of eight around `target`: only the alliance counts for it.
+        let mut articles = vec![article("target", "2024-05-20", &["wvteda"], &["CN"])];
+        for day in (10..19).rev() {
+            articles.push(article(
+                &format!("cn-{day}"),
+                &format!("2024-05-{day}"),
+                &[],
+                &["CN"],
+            ));
+        }
+        articles.push(article("far", "2024-05-01", &["wvteda"], &["CN"]));
+        let related = related(&articles);
+        assert_eq!(related[0], ["cn-18", "cn-17", "cn-16"]);
+        // Seen from `far`, `target` is as far beyond the window, and does not come first.
+        assert_eq!(related[10], ["cn-10", "cn-11", "cn-12"]);
+    }
+}

@@ -88,7 +88,7 @@ impl Cache {
     /// The taxonomy, computed again only when a slug, date or term changed: browsing
     /// structure depends on nothing else.
     pub(super) fn indexes(&mut self, site: &Site) -> Indexes {
-        let key = site.fingerprint(|a| a.terms_hash);
+        let key = taxonomy_key(site);
         match &self.taxonomy {
             Some(memo) if memo.key == key => memo.value.clone(),
             _ => {
@@ -223,12 +223,7 @@ impl<'a> Plan<'a> {
         staging: &'a Staging,
     ) -> Plan<'a> {
         let global = cache.map(|_| global_key(site, renderer));
-        let search_key = global.map(|_| {
-            Fingerprint::default()
-                .u64(site.fingerprint(|a| a.index_hash))
-                .u64(search::WASM.len() as u64)
-                .finish()
-        });
+        let search_key = global.map(|_| search_key(site));
         let kept = |memo: Option<&Memo<Vec<String>>>, key: Option<u64>| match (key, memo) {
             (Some(k), Some(m)) if k == m.key => m.value.iter().all(|f| staging.keep(f)),
             _ => false,
@@ -274,6 +269,19 @@ impl<'a> Plan<'a> {
     }
 }
 
+/// What the browsing structure depends on: slugs, dates and terms, nothing else.
+fn taxonomy_key(site: &Site) -> u64 {
+    site.fingerprint(|a| a.terms_hash)
+}
+
+/// What the search index holds: each article's card and body, and which searcher reads it.
+fn search_key(site: &Site) -> u64 {
+    Fingerprint::default()
+        .u64(site.fingerprint(|a| a.index_hash))
+        .u64(search::WASM.len() as u64)
+        .finish()
+}
+
 /// What every output depends on: configuration, templates and static file names.
 fn global_key(site: &Site, renderer: &Renderer) -> u64 {
     let mut h = Fingerprint::default();
@@ -282,4 +290,207 @@ fn global_key(site: &Site, renderer: &Renderer) -> u64 {
         h.str(k).str(v);
     }
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    //! The keys against what the outputs show: each edit below changes what some outputs
+    //! show, and exactly their keys must change.
+
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+    use crate::pipeline::{Loaded, load};
+    use crate::render::{page_key, pages};
+
+    const SITE_TOML: &str = r#"
+base_url = "https://news.example.org"
+default_language = "zh"
+[languages.zh]
+title = "职业教育国际合作资讯"
+[languages.en]
+title = "Vocational Education International Cooperation News"
+[alliances.wvteda]
+zh = "世界职业技术教育发展联盟"
+en = "World Vocational and Technical Education Development Alliance"
+[alliances.sco]
+zh = "中国—上合组织职教发展联盟"
+en = "China-SCO Vocational Education Development Alliance"
+"#;
+
+    /// Newest first: `kenya` and `egypt` share an alliance, `forum`, `thai` and `old`
+    /// another; no two share a country.
+    const ARTICLES: &[(&str, &str, &str, &str)] = &[
+        ("kenya", "2024-05-01", "wvteda", "KE"),
+        ("forum", "2024-04-01", "sco", "KZ"),
+        ("thai", "2024-03-01", "sco", "TH"),
+        ("egypt", "2024-02-01", "wvteda", "EG"),
+        ("old", "2023-01-01", "sco", "UZ"),
+    ];
+
+    struct Fixture(tempfile::TempDir);
+
+    impl Fixture {
+        fn new() -> Fixture {
+            let site = Fixture(tempfile::tempdir().unwrap());
+            site.write("site.toml", SITE_TOML);
+            for &(slug, ..) in ARTICLES {
+                for lang in ["zh", "en"] {
+                    site.article(slug, lang, &format!("Title of {slug}"), "", "Body.");
+                }
+            }
+            site
+        }
+
+        fn write(&self, rel: &str, text: &str) {
+            let path = self.0.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+
+        /// Writes one half of an article of [`ARTICLES`]; `extra` goes into its front
+        /// matter. The summary is given, so that cards do not show the body.
+        fn article(&self, slug: &str, lang: &str, title: &str, extra: &str, body: &str) {
+            let &(_, date, alliance, country) = ARTICLES.iter().find(|a| a.0 == slug).unwrap();
+            self.write(
+                &format!("content/news/{slug}.{lang}.md"),
+                &format!(
+                    "---\ntitle: \"{title}\"\ndate: {date}\nsummary: About {slug}.\n\
+                     alliances: [{alliance}]\ncountries: [{country}]\n{extra}---\n\n{body}\n"
+                ),
+            );
+        }
+
+        fn load(&self) -> Loaded {
+            load(self.0.path(), false, None).unwrap_or_else(|d| panic!("{d}"))
+        }
+    }
+
+    /// Every page's key by its path, as a build computes them.
+    fn page_keys(loaded: &Loaded) -> BTreeMap<String, u64> {
+        let (site, indexes) = (&loaded.site, &loaded.indexes);
+        let global = global_key(site, &loaded.renderer);
+        let pages = pages(site, indexes);
+        let existing: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+        let exists = |p: &str| existing.contains(p);
+        pages
+            .iter()
+            .map(|p| (p.path.clone(), page_key(site, indexes, &exists, p, global)))
+            .collect()
+    }
+
+    /// The pages whose key differs, or that only one of the builds has.
+    fn changed(before: &Loaded, after: &Loaded) -> BTreeSet<String> {
+        let (before, after) = (page_keys(before), page_keys(after));
+        let paths: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+        paths
+            .into_iter()
+            .filter(|p| before.get(*p) != after.get(*p))
+            .cloned()
+            .collect()
+    }
+
+    fn set(paths: &[&str]) -> BTreeSet<String> {
+        paths.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn a_title_changes_every_page_that_lists_the_article_in_its_language() {
+        let site = Fixture::new();
+        let before = site.load();
+        site.article("egypt", "zh", "埃及鲁班工坊", "", "Body.");
+        let changed = changed(&before, &site.load());
+        let want = set(&[
+            // Its own page, and each list that shows its card.
+            "/zh/news/egypt/",
+            "/zh/",
+            "/zh/alliances/wvteda/",
+            "/zh/countries/eg/",
+            "/zh/years/2024/",
+            // Its neighbours link to it by title.
+            "/zh/news/thai/",
+            "/zh/news/old/",
+            // It is `kenya`'s related article.
+            "/zh/news/kenya/",
+        ]);
+        assert_eq!(changed, want);
+    }
+
+    #[test]
+    fn a_body_changes_its_own_page_only() {
+        let site = Fixture::new();
+        let before = site.load();
+        site.article("egypt", "en", "Title of egypt", "", "A new body.");
+        let after = site.load();
+        assert_eq!(changed(&before, &after), set(&["/en/news/egypt/"]));
+        // What the search index holds changed; the browsing structure did not.
+        assert_ne!(search_key(&before.site), search_key(&after.site));
+        assert_eq!(taxonomy_key(&before.site), taxonomy_key(&after.site));
+    }
+
+    #[test]
+    fn a_source_is_shown_on_the_page_and_not_searched() {
+        let site = Fixture::new();
+        let before = site.load();
+        site.article("thai", "en", "Title of thai", "source: Xinhua\n", "Body.");
+        let after = site.load();
+        assert_eq!(changed(&before, &after), set(&["/en/news/thai/"]));
+        assert_eq!(search_key(&before.site), search_key(&after.site));
+    }
+
+    #[test]
+    fn a_missing_translation_changes_the_language_switcher_of_the_other_half() {
+        let site = Fixture::new();
+        let before = site.load();
+        std::fs::remove_file(site.0.path().join("content/news/forum.en.md")).unwrap();
+        let changed = changed(&before, &site.load());
+        let zh: BTreeSet<String> = changed
+            .iter()
+            .filter(|p| p.starts_with("/zh/"))
+            .cloned()
+            .collect();
+        // `KZ` is `forum`'s country alone: its English list is gone with it.
+        assert_eq!(zh, set(&["/zh/news/forum/", "/zh/countries/kz/"]));
+        assert!(changed.contains("/en/news/forum/"));
+        assert!(changed.contains("/en/"));
+    }
+
+    #[test]
+    fn a_date_changes_the_browsing_structure_and_a_title_does_not() {
+        let site = Fixture::new();
+        let before = site.load();
+        site.article("kenya", "zh", "新标题", "", "Body.");
+        let retitled = site.load();
+        assert_eq!(taxonomy_key(&before.site), taxonomy_key(&retitled.site));
+        assert_ne!(search_key(&before.site), search_key(&retitled.site));
+        for lang in ["zh", "en"] {
+            site.write(
+                &format!("content/news/kenya.{lang}.md"),
+                "---\ntitle: Kenya\ndate: 2024-06-01\nalliances: [wvteda]\ncountries: [KE]\n---\n",
+            );
+        }
+        assert_ne!(
+            taxonomy_key(&retitled.site),
+            taxonomy_key(&site.load().site)
+        );
+    }
+
+    #[test]
+    fn a_template_changes_every_key_and_content_none_of_the_global_one() {
+        let site = Fixture::new();
+        let before = site.load();
+        site.article("kenya", "zh", "新标题", "", "新的正文。");
+        let edited = site.load();
+        let global = |l: &Loaded| global_key(&l.site, &l.renderer);
+        assert_eq!(global(&before), global(&edited));
+        site.write(
+            "templates/article.html",
+            &format!("{}\n", include_str!("../../templates/article.html")),
+        );
+        let templated = site.load();
+        assert_ne!(global(&edited), global(&templated));
+        let (old, new) = (page_keys(&edited), page_keys(&templated));
+        assert_eq!(old.len(), new.len());
+        assert!(old.iter().all(|(path, key)| new[path] != *key));
+    }
 }

@@ -178,9 +178,19 @@ fn only_published_articles_are_indexed() {
         "title: Luban draft\ndate: 2024-01-01\ndraft: true",
         "Luban workshop draft.",
     );
+    // The same words, published: a search that found nothing would not tell drafts apart.
+    site.article(
+        "news",
+        "public",
+        "en",
+        "title: Luban draft\ndate: 2024-01-01",
+        "Luban workshop draft.",
+    );
     site.build_ok();
     let (engine, _) = qiao::search::open(&site.out()).unwrap();
-    assert!(!slugs(&engine.search(&request("draft", None)).unwrap()).contains("en:secret"));
+    let found = slugs(&engine.search(&request("draft", None)).unwrap());
+    assert!(found.contains("en:public"), "{found:?}");
+    assert!(!found.contains("en:secret"), "{found:?}");
 }
 
 /// Runs `requests` through the native searcher and through the WebAssembly one in node,

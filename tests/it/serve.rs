@@ -253,7 +253,7 @@ fn edits_are_rebuilt_and_announced_and_errors_keep_the_last_good_site() {
 fn an_incremental_rebuild_equals_a_full_build() {
     let site = site();
     let server = Server::start(site.root());
-    let (_, before) = server.get("/search/manifest.json");
+    let indexed = server.search_indexes();
     server.wait_event("reload", || {
         site.article(
             "2024",
@@ -263,16 +263,17 @@ fn an_incremental_rebuild_equals_a_full_build() {
             "A new body about technicians.",
         );
     });
-    // The search index follows the page; wait until it has been written too.
+    // The search index follows the page; wait until it has been written too, stale
+    // files removed and the marker rewritten, which the server counts only then (the
+    // manifest changes before that).
     let deadline = Instant::now() + Duration::from_secs(30);
-    while server.get("/search/manifest.json").1 == before {
+    while server.search_indexes() == indexed {
         assert!(
             Instant::now() < deadline,
             "the search index was not updated"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    std::thread::sleep(Duration::from_millis(300));
     let full = site.root().join("full");
     let out = site.run(&[
         "build",
@@ -428,12 +429,13 @@ fn edits_are_seen_after_the_content_folder_is_replaced() {
     };
     let front = "title: 肯尼亚\ndate: 2024-03-01\nalliances: [wvteda]\ncountries: [KE]";
     for (round, replace) in ["removed", "moved away"].into_iter().enumerate() {
-        match replace {
+        // The server must have seen the folder gone, as when a tool replaces it, before
+        // the new one appears: it says so by failing to build without it.
+        let error = server.wait_event("build-error", || match replace {
             "removed" => std::fs::remove_dir_all(&content).unwrap(),
             _ => std::fs::rename(&content, site.root().join("content-old")).unwrap(),
-        }
-        // Give the server a moment to see the folder gone, as when a tool replaces it.
-        std::thread::sleep(Duration::from_millis(300));
+        });
+        assert!(error.contains("no `content/` folder"), "{error}");
         site.pair("2024", "kenya", "2024-03-01", "wvteda", "KE")
             .pair("2023", "forum", "2023-06-15", "sco", "KZ");
         served("中文标题kenya");

@@ -15,8 +15,8 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{
-    DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentOrdinal, SegmentReader,
-    TantivyDocument, Term,
+    DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentOrdinal,
+    SegmentReader, TantivyDocument, Term,
 };
 
 use crate::analysis::{self, TOKENIZER};
@@ -105,28 +105,60 @@ impl Engine {
             .try_into()?;
         Ok(Engine { reader, fields })
     }
-    // Over 80 lines, left whole: the published searcher is built from it (bytes in tests/golden).
+
+    /// Answers one request: the words parsed into a query, narrowed by the filters, the
+    /// best hits with their snippets, and the facets over every match.
     pub fn search(&self, request: &Request) -> tantivy::Result<Response> {
         let (text, truncated) = truncate_query(&request.query);
         let text = trim_operators(&text);
         let searcher = self.reader.searcher();
-        let mut built = Built::default();
-        if !analysis::terms(&text).is_empty() {
-            let (ast, _errors) = query_grammar::parse_query_lenient(&text);
-            let builder = Builder {
-                searcher: &searcher,
-                fields: self.fields,
-            };
-            built.query = builder.ast(ast, &mut built.corrections)?;
-        }
+        let built = self.parse(&searcher, &text)?;
         let Some(user_query) = built.query else {
             return Ok(Response {
                 truncated,
                 ..Response::default()
             });
         };
-        let f = self.fields;
+        let query = self.filtered(user_query, request);
+        // A limit of 0 asks for the count and the facets only.
+        let limit = request.limit.unwrap_or(10).min(MAX_LIMIT);
+        let Collected { top, total, facets } = collect(&searcher, &query, limit)?;
+        let snippets = Snippets::new(&searcher, &query, self.fields);
+        let hits = top
+            .into_iter()
+            .map(|(score, address)| {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                Ok(self.hit(&doc, score, &snippets))
+            })
+            .collect::<tantivy::Result<Vec<Hit>>>()?;
+        let corrected = (!built.corrections.is_empty() && total > 0)
+            .then(|| corrected_query(&text, &built.corrections));
+        Ok(Response {
+            total,
+            hits,
+            facets,
+            corrected,
+            truncated,
+        })
+    }
 
+    /// The user's query over the text fields; none when it has no word to search for.
+    fn parse(&self, searcher: &Searcher, text: &str) -> tantivy::Result<Built> {
+        let mut built = Built::default();
+        if !analysis::terms(text).is_empty() {
+            let (ast, _errors) = query_grammar::parse_query_lenient(text);
+            let builder = Builder {
+                searcher,
+                fields: self.fields,
+            };
+            built.query = builder.ast(ast, &mut built.corrections)?;
+        }
+        Ok(built)
+    }
+
+    /// The user's query narrowed to the requested language, alliance, country and year.
+    fn filtered(&self, user_query: Box<dyn Query>, request: &Request) -> BooleanQuery {
+        let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user_query)];
         let filters = [
             (f.lang, &request.lang),
@@ -145,87 +177,105 @@ impl Engine {
                 ));
             }
         }
-        let query = BooleanQuery::new(clauses);
+        BooleanQuery::new(clauses)
+    }
 
-        // A limit of 0 asks for the count and the facets only.
-        let limit = request.limit.unwrap_or(10).min(MAX_LIMIT);
-        let collectors = (
-            TopDocs::with_limit(limit.max(1)).order_by_score(),
-            Count,
-            (
-                FieldCounts(crate::schema::ALLIANCES),
-                FieldCounts(crate::schema::COUNTRIES),
-                FieldCounts(crate::schema::YEAR),
-            ),
-        );
-        let (mut top, total, (alliances, countries, years)) =
-            searcher.search(&query, &collectors)?;
-        top.truncate(limit);
+    /// What a result list shows of one matching article.
+    fn hit(&self, doc: &TantivyDocument, score: Score, snippets: &Snippets) -> Hit {
+        let f = self.fields;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let all = |field| -> Vec<String> {
+            doc.get_all(field)
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        };
+        Hit {
+            slug: text(f.slug),
+            lang: text(f.lang),
+            title: text(f.title),
+            url: text(f.url),
+            date: text(f.date),
+            snippet: snippets.of(doc, &text(f.excerpt), &text(f.summary)),
+            score,
+            alliances: all(f.alliances),
+            countries: all(f.countries),
+        }
+    }
+}
 
-        let body_snippets = SnippetGenerator::create(&searcher, &query, f.body).map(|mut g| {
-            g.set_max_num_chars(SNIPPET_BYTES);
-            g
-        });
-        let summary_snippets =
-            SnippetGenerator::create(&searcher, &query, f.summary).map(|mut g| {
+/// What one pass over the matches gathers.
+struct Collected {
+    /// The best hits, best first, and where they are.
+    top: Vec<(Score, DocAddress)>,
+    /// How many articles match in all.
+    total: usize,
+    /// Counts over every match, not only the best.
+    facets: Facets,
+}
+
+/// The best `limit` hits (at least one is collected, so that a limit of 0 still counts),
+/// the number of matches and the facets, in one pass.
+fn collect(searcher: &Searcher, query: &dyn Query, limit: usize) -> tantivy::Result<Collected> {
+    let collectors = (
+        TopDocs::with_limit(limit.max(1)).order_by_score(),
+        Count,
+        (
+            FieldCounts(crate::schema::ALLIANCES),
+            FieldCounts(crate::schema::COUNTRIES),
+            FieldCounts(crate::schema::YEAR),
+        ),
+    );
+    let (mut top, total, (alliances, countries, years)) = searcher.search(query, &collectors)?;
+    top.truncate(limit);
+    Ok(Collected {
+        top,
+        total,
+        facets: Facets {
+            alliances,
+            countries,
+            years,
+        },
+    })
+}
+
+/// Excerpts of a hit with the query's words marked.
+struct Snippets {
+    body: tantivy::Result<SnippetGenerator>,
+    summary: tantivy::Result<SnippetGenerator>,
+}
+
+impl Snippets {
+    fn new(searcher: &Searcher, query: &dyn Query, fields: Fields) -> Snippets {
+        let generator = |field| {
+            SnippetGenerator::create(searcher, query, field).map(|mut g| {
                 g.set_max_num_chars(SNIPPET_BYTES);
                 g
-            });
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_owned()
-            };
-            let all = |field| -> Vec<String> {
-                doc.get_all(field)
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            };
-            // The body generator knows the query's body terms; it marks them in the
-            // stored excerpt, as the body itself is not stored.
-            let mut snippet = body_snippets
-                .as_ref()
-                .ok()
-                .map(|g| g.snippet(&text(f.excerpt)));
-            if snippet.as_ref().is_none_or(|s| s.highlighted().is_empty()) {
-                snippet = summary_snippets
-                    .as_ref()
-                    .ok()
-                    .map(|g| g.snippet_from_doc(&doc));
-            }
-            let snippet = match snippet {
-                Some(s) if !s.is_empty() => highlight(&s),
-                _ => escape(&text(f.summary)),
-            };
-            hits.push(Hit {
-                slug: text(f.slug),
-                lang: text(f.lang),
-                title: text(f.title),
-                url: text(f.url),
-                date: text(f.date),
-                snippet,
-                score,
-                alliances: all(f.alliances),
-                countries: all(f.countries),
-            });
+            })
+        };
+        Snippets {
+            body: generator(fields.body),
+            summary: generator(fields.summary),
         }
-        let corrected = (!built.corrections.is_empty() && total > 0)
-            .then(|| corrected_query(&text, &built.corrections));
-        Ok(Response {
-            total,
-            hits,
-            facets: Facets {
-                alliances,
-                countries,
-                years,
-            },
-            corrected,
-            truncated,
-        })
+    }
+
+    /// HTML: the stored excerpt of the body where it has a matched word, else the summary
+    /// with its matched words, else the summary as it is.
+    fn of(&self, doc: &TantivyDocument, excerpt: &str, summary: &str) -> String {
+        // The body generator knows the query's body terms; it marks them in the stored
+        // excerpt, as the body itself is not stored.
+        let mut snippet = self.body.as_ref().ok().map(|g| g.snippet(excerpt));
+        if snippet.as_ref().is_none_or(|s| s.highlighted().is_empty()) {
+            snippet = self.summary.as_ref().ok().map(|g| g.snippet_from_doc(doc));
+        }
+        match snippet {
+            Some(s) if !s.is_empty() => highlight(&s),
+            _ => escape(summary),
+        }
     }
 }
 

@@ -216,6 +216,12 @@ impl Server {
         }
         panic!("no `{event}` event; got:\n{seen}");
     }
+
+    /// How many search indexes the server has put in place since it started, each
+    /// complete with its marker: what a newly opened events stream is told first.
+    pub fn search_indexes(&self) -> u64 {
+        self.wait_event("search-index", || {}).parse().unwrap()
+    }
 }
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
