@@ -3,7 +3,8 @@
 Pagefind-extended are installed) Pagefind over Hugo's build of the same corpus.
 
 usage: search_bench.py QIAO_OUT [--hugo CORPUS] [--label NAME]
-       search_bench.py --hugo-sources CORPUS WORK   (writes WORK/hugo-site, prints its path)
+       search_bench.py --hugo-sources CORPUS WORK   (writes WORK/hugo-site with taxonomies,
+       feeds and a sitemap, for timing Hugo's build; prints its path)
 
 Each site is served by the local server below, which behaves like a static host: whole
 files are gzipped, Range requests get 206 (not gzipped), fingerprinted names are immutable
@@ -293,6 +294,55 @@ languageCode = "en"
 contentDir = "content/en"
 weight = 2
 """
+# For timing Hugo's build beside qiao's (bench.sh): what qiao publishes, as Hugo users
+# would set it up: taxonomies for alliances, countries and tags, feeds, a sitemap, 20 to a
+# page, translations linked, a page head with a description and hreflang.
+HUGO_FULL_CONFIG = """baseURL = "https://news.example.org/"
+defaultContentLanguage = "zh"
+defaultContentLanguageInSubdir = true
+[pagination]
+pagerSize = 20
+[taxonomies]
+alliance = "alliances"
+country = "countries"
+tag = "tags"
+[languages.zh]
+languageCode = "zh-CN"
+contentDir = "content/zh"
+weight = 1
+[languages.en]
+languageCode = "en"
+contentDir = "content/en"
+weight = 2
+"""
+HUGO_FULL_LAYOUTS = {
+    "_default/baseof.html": "<!doctype html><html lang=\"{{ .Site.Language.LanguageCode }}\"><head>"
+    "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    "<title>{{ .Title }} · {{ .Site.Title }}</title>"
+    "<meta name=\"description\" content=\"{{ .Summary | plainify | truncate 160 }}\">"
+    "<link rel=\"canonical\" href=\"{{ .Permalink }}\">"
+    "{{ range .Translations }}<link rel=\"alternate\" hreflang=\"{{ .Language.LanguageCode }}\" href=\"{{ .Permalink }}\">{{ end }}"
+    "{{ with .OutputFormats.Get \"rss\" }}<link rel=\"alternate\" type=\"application/rss+xml\" href=\"{{ .Permalink }}\">{{ end }}"
+    "</head><body><header><nav><a href=\"{{ .Site.Home.RelPermalink }}\">{{ .Site.Title }}</a>"
+    "{{ range .Site.Taxonomies }}{{ end }}"
+    "<a href=\"{{ \"alliances/\" | relLangURL }}\">alliances</a> <a href=\"{{ \"countries/\" | relLangURL }}\">countries</a> "
+    "<a href=\"{{ \"tags/\" | relLangURL }}\">tags</a>"
+    "{{ range .Translations }} <a hreflang=\"{{ .Language.LanguageCode }}\" href=\"{{ .RelPermalink }}\">{{ .Language.LanguageName }}</a>{{ end }}"
+    "</nav></header><main>{{ block \"main\" . }}{{ end }}</main><footer>{{ .Site.Title }}</footer></body></html>",
+    "_default/single.html": "{{ define \"main\" }}<article><h1>{{ .Title }}</h1>"
+    "<time datetime=\"{{ .Date.Format \"2006-01-02\" }}\">{{ .Date.Format \"2006-01-02\" }}</time>"
+    "{{ .Content }}<ul>{{ range .GetTerms \"alliances\" }}<li><a href=\"{{ .RelPermalink }}\">{{ .LinkTitle }}</a></li>{{ end }}"
+    "{{ range .GetTerms \"countries\" }}<li><a href=\"{{ .RelPermalink }}\">{{ .LinkTitle }}</a></li>{{ end }}"
+    "{{ range .GetTerms \"tags\" }}<li><a href=\"{{ .RelPermalink }}\">{{ .LinkTitle }}</a></li>{{ end }}</ul>"
+    "{{ with .PrevInSection }}<a href=\"{{ .RelPermalink }}\">{{ .Title }}</a>{{ end }}"
+    "{{ with .NextInSection }}<a href=\"{{ .RelPermalink }}\">{{ .Title }}</a>{{ end }}</article>{{ end }}",
+    "_default/list.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ $p := .Paginate .Pages }}"
+    "{{ range $p.Pages }}<article><h2><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></h2>"
+    "<time>{{ .Date.Format \"2006-01-02\" }}</time><p>{{ .Summary | plainify | truncate 200 }}</p></article>{{ end }}"
+    "{{ template \"_internal/pagination.html\" . }}{{ end }}",
+    "_default/terms.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.ByCount }}"
+    "<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> {{ .Count }}</li>{{ end }}</ul>{{ end }}",
+}
 HUGO_LAYOUTS = {
     "_default/baseof.html": "<!doctype html><html lang=\"{{ .Site.Language.LanguageCode }}\"><head>"
     "<meta charset=\"utf-8\"><title>{{ .Title }}</title>{{ block \"head\" . }}{{ end }}</head>"
@@ -309,9 +359,10 @@ HUGO_LAYOUTS = {
 }
 
 
-def hugo_sources(corpus, work):
-    """The qiao corpus as a Hugo site (one content folder per language, minimal layouts,
-    a search page per language) in WORK/hugo-site; returns its folder."""
+def hugo_sources(corpus, work, full=False):
+    """The qiao corpus as a Hugo site (one content folder per language, a search page per
+    language) in WORK/hugo-site; returns its folder. Minimal layouts for Pagefind; with
+    `full`, the taxonomies, feeds, sitemap and layouts of HUGO_FULL_CONFIG instead."""
     site = os.path.join(work, "hugo-site")
     shutil.rmtree(site, ignore_errors=True)
     for d, _, names in os.walk(os.path.join(corpus, "content")):
@@ -327,8 +378,8 @@ def hugo_sources(corpus, work):
         with open(os.path.join(site, "content", lang, "search.md"), "w") as f:
             f.write("---\ntitle: Search\nlayout: search\nurl: /%s/search/\n---\n" % lang)
     with open(os.path.join(site, "hugo.toml"), "w") as f:
-        f.write(HUGO_CONFIG)
-    for path, text in HUGO_LAYOUTS.items():
+        f.write(HUGO_FULL_CONFIG if full else HUGO_CONFIG)
+    for path, text in (HUGO_FULL_LAYOUTS if full else HUGO_LAYOUTS).items():
         os.makedirs(os.path.dirname(os.path.join(site, "layouts", path)), exist_ok=True)
         with open(os.path.join(site, "layouts", path), "w") as f:
             f.write(text)
@@ -358,7 +409,7 @@ def main():
     args = sys.argv[1:]
     if args[0] == "--hugo-sources":
         # For bench.sh, which times Hugo's build of the same corpus beside qiao's.
-        print(hugo_sources(args[1], args[2]))
+        print(hugo_sources(args[1], args[2], full=True))
         return
     out = args[0]
     corpus = args[args.index("--hugo") + 1] if "--hugo" in args else None
