@@ -198,7 +198,7 @@ struct Tantivy {
 /// A copy of the tantivy source the main workspace locks, with [`FACET_PATCH`] applied,
 /// in the searcher's target folder: the searcher's own workspace builds against it through
 /// a `[patch]` given on the command line, so the main workspace keeps the registry's
-/// tantivy and its Cargo.lock. Made once per tantivy version.
+/// tantivy and its Cargo.lock. Made once per tantivy version and patch.
 fn patched_tantivy(cargo: &str, manifest_dir: &Path, target_dir: &Path) -> Tantivy {
     let metadata = Command::new(cargo)
         .current_dir(manifest_dir)
@@ -233,8 +233,10 @@ fn patched_tantivy(cargo: &str, manifest_dir: &Path, target_dir: &Path) -> Tanti
     let registry = source.parent().unwrap_or(&source).to_path_buf();
     let version = package["version"].as_str().expect("a version");
     let patched = target_dir.join(format!("tantivy-{version}-patched"));
+    // The copy is remade when the patch changes, not only when tantivy does.
+    let stamp = format!("{version} {FACET_PATCH:?}");
     let done = patched.join(".qiao-patched");
-    if done.is_file() {
+    if std::fs::read_to_string(&done).is_ok_and(|s| s == stamp) {
         return Tantivy { patched, registry };
     }
     let _ = std::fs::remove_dir_all(&patched);
@@ -252,7 +254,7 @@ fn patched_tantivy(cargo: &str, manifest_dir: &Path, target_dir: &Path) -> Tanti
     }
     std::fs::write(&facet, text)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", facet.display()));
-    std::fs::write(&done, version)
+    std::fs::write(&done, stamp)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", done.display()));
     Tantivy { patched, registry }
 }
