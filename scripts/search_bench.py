@@ -281,11 +281,7 @@ def measure(site, root):
     return rows
 
 
-HUGO_CONFIG = """baseURL = "/"
-defaultContentLanguage = "zh"
-defaultContentLanguageInSubdir = true
-disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
-[languages.zh]
+HUGO_LANGUAGES = """[languages.zh]
 languageCode = "zh-CN"
 contentDir = "content/zh"
 weight = 1
@@ -294,6 +290,11 @@ languageCode = "en"
 contentDir = "content/en"
 weight = 2
 """
+HUGO_CONFIG = """baseURL = "/"
+defaultContentLanguage = "zh"
+defaultContentLanguageInSubdir = true
+disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
+""" + HUGO_LANGUAGES
 # For timing Hugo's build beside qiao's (bench.sh): what qiao publishes, as Hugo users
 # would set it up: taxonomies for alliances, countries and tags, feeds, a sitemap, 20 to a
 # page, translations linked, a page head with a description and hreflang.
@@ -306,15 +307,7 @@ pagerSize = 20
 alliance = "alliances"
 country = "countries"
 tag = "tags"
-[languages.zh]
-languageCode = "zh-CN"
-contentDir = "content/zh"
-weight = 1
-[languages.en]
-languageCode = "en"
-contentDir = "content/en"
-weight = 2
-"""
+""" + HUGO_LANGUAGES
 HUGO_FULL_LAYOUTS = {
     "_default/baseof.html": "<!doctype html><html lang=\"{{ .Site.Language.LanguageCode }}\"><head>"
     "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
