@@ -254,8 +254,7 @@ fn patched_tantivy(cargo: &str, manifest_dir: &Path, target_dir: &Path) -> Tanti
     }
     std::fs::write(&facet, text)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", facet.display()));
-    std::fs::write(&done, stamp)
-        .unwrap_or_else(|e| panic!("cannot write {}: {e}", done.display()));
+    std::fs::write(&done, stamp).unwrap_or_else(|e| panic!("cannot write {}: {e}", done.display()));
     Tantivy { patched, registry }
 }
 
