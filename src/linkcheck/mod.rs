@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::config::BaseUrl;
 use crate::html::decode_entities;
-use crate::urls::{self, percent_decode};
+use crate::urls::{self, SitePath, percent_decode};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Broken {
@@ -241,7 +241,7 @@ enum Target {
     /// A link into the site's host that leaves the site's base path.
     Outside(String),
     Internal {
-        path: String,
+        path: SitePath,
         fragment: String,
     },
 }
@@ -307,7 +307,7 @@ fn resolve(page: &str, link: &str, base: &BaseUrl) -> Target {
         }
     };
     Target::Internal {
-        path: percent_decode(&absolute_path),
+        path: SitePath::new(percent_decode(&absolute_path)),
         fragment,
     }
 }
@@ -334,8 +334,9 @@ fn normalize(path: &str) -> Option<String> {
 
 /// The output file a site path is served from, as a static host would pick it: the file
 /// qiao writes for that path, or for `/x`, that of the folder `/x/` too.
-fn find(files: &HashSet<String>, path: &str) -> Option<String> {
-    let folder = (!path.ends_with('/')).then(|| urls::output_file(&format!("{path}/")));
+fn find(files: &HashSet<String>, path: &SitePath) -> Option<String> {
+    let folder = (!path.as_str().ends_with('/'))
+        .then(|| urls::output_file(&SitePath::new(format!("{path}/"))));
     std::iter::once(urls::output_file(path))
         .chain(folder)
         .find(|c| files.contains(c))

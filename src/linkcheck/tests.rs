@@ -14,7 +14,7 @@ const PAGE: &str = "zh/news/kenya/index.html";
 
 fn internal(path: &str, fragment: &str) -> Target {
     Target::Internal {
-        path: path.to_owned(),
+        path: SitePath::new(path),
         fragment: fragment.to_owned(),
     }
 }
@@ -208,9 +208,18 @@ fn a_folder_path_is_served_from_its_index_with_or_without_the_slash() {
     let files: HashSet<String> = ["zh/index.html", "feed.xml", "zh/news/x/index.html"]
         .map(String::from)
         .into();
-    assert_eq!(find(&files, "/zh/"), Some("zh/index.html".to_owned()));
-    assert_eq!(find(&files, "/zh"), Some("zh/index.html".to_owned()));
-    assert_eq!(find(&files, "/feed.xml"), Some("feed.xml".to_owned()));
-    assert_eq!(find(&files, "/zh/news/"), None);
-    assert_eq!(find(&files, "/feed.xml/"), None);
+    assert_eq!(
+        find(&files, &SitePath::new("/zh/")),
+        Some("zh/index.html".to_owned())
+    );
+    assert_eq!(
+        find(&files, &SitePath::new("/zh")),
+        Some("zh/index.html".to_owned())
+    );
+    assert_eq!(
+        find(&files, &SitePath::new("/feed.xml")),
+        Some("feed.xml".to_owned())
+    );
+    assert_eq!(find(&files, &SitePath::new("/zh/news/")), None);
+    assert_eq!(find(&files, &SitePath::new("/feed.xml/")), None);
 }
