@@ -368,7 +368,7 @@ en = "China-SCO Vocational Education Development Alliance"
     }
 
     /// Every page's key by its path, as a build computes them.
-    fn page_keys(loaded: &Loaded) -> BTreeMap<String, u64> {
+    fn page_keys(loaded: &Loaded) -> BTreeMap<SitePath, u64> {
         let (site, indexes) = (&loaded.site, &loaded.indexes);
         let global = global_key(site, &loaded.renderer);
         let pages = pages(site, indexes);
@@ -376,23 +376,18 @@ en = "China-SCO Vocational Education Development Alliance"
         let exists = |p: &SitePath| existing.contains(p);
         pages
             .iter()
-            .map(|p| {
-                (
-                    p.path.to_string(),
-                    page_key(site, indexes, &exists, p, global),
-                )
-            })
+            .map(|p| (p.path.clone(), page_key(site, indexes, &exists, p, global)))
             .collect()
     }
 
     /// The pages whose key differs, or that only one of the builds has.
     fn changed(before: &Loaded, after: &Loaded) -> BTreeSet<String> {
         let (before, after) = (page_keys(before), page_keys(after));
-        let paths: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+        let paths: BTreeSet<&SitePath> = before.keys().chain(after.keys()).collect();
         paths
             .into_iter()
             .filter(|p| before.get(*p) != after.get(*p))
-            .cloned()
+            .map(SitePath::to_string)
             .collect()
     }
 
