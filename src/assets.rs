@@ -10,6 +10,7 @@ use std::path::Path;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::embedded::{self, Source};
 use crate::site_dirs;
+use crate::urls::{self, SitePath};
 
 /// The content hash of fingerprinted names, and of the search manifest's entries that
 /// `qiao search` verifies: 16 hex digits of XXH3-64.
@@ -91,13 +92,13 @@ impl Assets {
 
     /// Site paths by static path: `style.css` → `/style.<hash>.css`; other files keep
     /// their name. What templates see as `assets`.
-    pub fn paths(&self) -> BTreeMap<String, String> {
+    pub fn paths(&self) -> BTreeMap<String, SitePath> {
         self.files
             .iter()
             .map(|a| {
                 (
                     a.rel.clone(),
-                    format!("/{}", a.hashed.as_deref().unwrap_or(&a.rel)),
+                    urls::file(a.hashed.as_deref().unwrap_or(&a.rel)),
                 )
             })
             .collect()

@@ -11,7 +11,7 @@ use crate::lang::Lang;
 use crate::render::{Page, PageKind};
 use crate::site::{Article, Site};
 use crate::taxonomy::Indexes;
-use crate::urls::{self, Versions};
+use crate::urls::{self, SitePath, Versions};
 
 /// Entries per feed: the newest articles.
 pub const FEED_SIZE: usize = 20;
@@ -22,13 +22,13 @@ pub const SITEMAP_LIMIT: usize = 50_000;
 pub struct Feed {
     pub lang: Lang,
     /// The HTML page the feed belongs to (`/zh/alliances/wvteda/`).
-    pub page: String,
+    pub page: SitePath,
     pub title: String,
     pub items: Vec<usize>,
 }
 
 impl Feed {
-    pub fn path(&self) -> String {
+    pub fn path(&self) -> SitePath {
         urls::feed(&self.page)
     }
 }
@@ -81,7 +81,7 @@ fn newest(items: Option<&Vec<usize>>) -> Vec<usize> {
 /// A hash of everything the feed shows, to skip it in a rebuild when nothing changed.
 pub fn feed_key(site: &Site, feed: &Feed, global: u64) -> u64 {
     let mut h = crate::site::Fingerprint::default();
-    h.u64(global).str(&feed.page).str(&feed.title);
+    h.u64(global).str(feed.page.as_str()).str(&feed.title);
     let articles = site.articles(feed.lang);
     for &i in &feed.items {
         h.u64(articles[i].page_hash);
@@ -118,16 +118,20 @@ pub fn atom(site: &Site, feed: &Feed) -> String {
     if !description.is_empty() {
         let _ = writeln!(x, "  <subtitle>{}</subtitle>", escape_xml(description));
     }
-    let _ = writeln!(x, "  <id>{}</id>", escape_xml(&urls.permalink(&feed.page)));
+    let _ = writeln!(
+        x,
+        "  <id>{}</id>",
+        escape_xml(urls.permalink(&feed.page).as_str())
+    );
     let _ = writeln!(
         x,
         "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-        escape_xml(&urls.permalink(&feed.path()))
+        escape_xml(urls.permalink(&feed.path()).as_str())
     );
     let _ = writeln!(
         x,
         "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-        escape_xml(&urls.permalink(&feed.page))
+        escape_xml(urls.permalink(&feed.page).as_str())
     );
     let _ = writeln!(x, "  <updated>{updated}</updated>");
     let _ = writeln!(
@@ -149,11 +153,11 @@ fn entry(x: &mut String, site: &Site, a: &Article) {
     let date = config.datetime(a.date);
     x.push_str("  <entry>\n");
     let _ = writeln!(x, "    <title>{}</title>", escape_xml(&a.title));
-    let _ = writeln!(x, "    <id>{}</id>", escape_xml(&permalink));
+    let _ = writeln!(x, "    <id>{}</id>", escape_xml(permalink.as_str()));
     let _ = writeln!(
         x,
         "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-        escape_xml(&permalink)
+        escape_xml(permalink.as_str())
     );
     // The lead photo travels with the entry, for readers that show pictures.
     if let Some(lead) = &a.lead
@@ -166,7 +170,7 @@ fn entry(x: &mut String, site: &Site, a: &Article) {
             x,
             "    <link rel=\"enclosure\" type=\"{}\" href=\"{}\" title=\"{}\"/>",
             social.mime,
-            escape_xml(&href),
+            escape_xml(href.as_str()),
             escape_xml(&lead.alt)
         );
     }
@@ -228,7 +232,7 @@ pub fn absolute_links(html: &str, origin: &str) -> String {
 pub fn sitemaps(
     site: &Site,
     pages: &[Page],
-    exists: impl Fn(&str) -> bool,
+    exists: impl Fn(&SitePath) -> bool,
 ) -> Vec<(String, String)> {
     let urls = &site.urls;
     let entries: Vec<String> = pages
@@ -239,7 +243,7 @@ pub fn sitemaps(
             let _ = writeln!(
                 e,
                 "    <loc>{}</loc>",
-                escape_xml(&urls.permalink(&page.path))
+                escape_xml(urls.permalink(&page.path).as_str())
             );
             if let PageKind::Article { lang, index } = page.kind {
                 let _ = writeln!(
@@ -253,7 +257,7 @@ pub fn sitemaps(
                     let _ = writeln!(
                         e,
                         "    <xhtml:link rel=\"alternate\" hreflang=\"{hreflang}\" href=\"{}\"/>",
-                        escape_xml(&urls.permalink(path))
+                        escape_xml(urls.permalink(path).as_str())
                     );
                 }
             }
@@ -280,7 +284,7 @@ pub fn sitemaps(
         let _ = writeln!(
             index,
             "  <sitemap><loc>{}</loc></sitemap>",
-            escape_xml(&urls.permalink(&format!("/{name}")))
+            escape_xml(urls.permalink(&urls::file(&name)).as_str())
         );
         files.push((name, urlset(chunk)));
     }
@@ -292,6 +296,6 @@ pub fn sitemaps(
 pub fn robots(site: &Site) -> String {
     format!(
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",
-        site.urls.permalink("/sitemap.xml")
+        site.urls.permalink(&urls::file("sitemap.xml"))
     )
 }

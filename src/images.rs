@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use serde::{Deserialize, Serialize};
 
+use crate::urls::{Link, SitePath, Urls};
+
 /// Widths of the WebP derivatives, for `srcset`.
 pub const WIDTHS: [u32; 3] = [480, 960, 1600];
 /// The width of the social-card picture (what Open Graph consumers ask for).
@@ -105,7 +107,7 @@ pub fn output_path(rel: &Path, variant: &Variant) -> PathBuf {
 
 /// The site path of a derivative of the content file `rel`, percent-encoded like every
 /// media link (file names may hold spaces and Chinese).
-pub fn site_path(rel: &Path, variant: &Variant) -> String {
+pub fn site_path(rel: &Path, variant: &Variant) -> SitePath {
     let file = output_path(rel, variant);
     let inside = file.strip_prefix("media").unwrap_or(&file);
     crate::urls::media(&inside.to_string_lossy().replace('\\', "/"))
@@ -113,14 +115,15 @@ pub fn site_path(rel: &Path, variant: &Variant) -> String {
 
 /// What `<img>`/`<source>` need: the fallback's link and the WebP `srcset`.
 pub struct Links {
-    pub src: String,
+    pub src: Link,
+    /// Every WebP derivative's link and width, as the attribute lists them.
     pub srcset: String,
 }
 
 /// Pictures fill the text column on a phone and at most its width on a wide screen.
 pub const SIZES: &str = "(min-width: 50rem) 46rem, calc(100vw - 2rem)";
 
-pub fn links(rel: &Path, picture: &Picture, urls: &crate::urls::Urls) -> Links {
+pub fn links(rel: &Path, picture: &Picture, urls: &Urls) -> Links {
     let srcset = picture
         .webp
         .iter()

@@ -20,6 +20,7 @@ use qiao_search::{Engine, tantivy};
 use crate::assets::{checksum, fingerprint};
 use crate::lang::Lang;
 use crate::site::Site;
+use crate::urls::Link;
 
 /// The folder of the output that holds the index, the searcher and the manifest.
 pub const SEARCH_DIR: &str = "search";
@@ -68,7 +69,7 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
         .into_iter()
         .flat_map(|lang| site.articles(lang).iter().map(|a| a.date.to_string()))
         .collect();
-    let links: Vec<String> = Lang::ALL
+    let links: Vec<Link> = Lang::ALL
         .into_iter()
         .flat_map(|lang| {
             site.articles(lang)
@@ -89,7 +90,7 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
             date,
             alliances: a.alliances.iter().map(|k| k.as_str()).collect(),
             countries: a.countries.iter().map(|c| c.as_str()).collect(),
-            url,
+            url: url.as_str(),
         });
     let index =
         writer::write(index_docs).map_err(|e| format!("writing the search index failed: {e}"))?;

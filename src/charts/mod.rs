@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n;
 use crate::lang::Lang;
+use crate::urls::Link;
 
 /// Natural Earth admin-0 countries, projected and simplified by `scripts/world-map/convert.mjs`.
 const WORLD: &str = include_str!("world.json");
@@ -44,7 +45,7 @@ fn geography() -> &'static Geography {
 /// One country with articles, as the countries page knows it.
 pub struct Partner {
     pub name: String,
-    pub url: String,
+    pub url: Link,
     pub count: usize,
 }
 
@@ -72,7 +73,7 @@ pub struct MapCountry {
     pub level: usize,
     /// "Kenya: 12 articles" / "肯尼亚：12 篇"; empty without articles.
     pub label: String,
-    pub url: Option<String>,
+    pub url: Option<Link>,
 }
 
 #[derive(Serialize)]
@@ -178,7 +179,7 @@ pub struct Bar {
     /// "2024年：5 篇" / "2024: 5 articles".
     pub label: String,
     /// The year's page; none for a year without articles.
-    pub url: Option<String>,
+    pub url: Option<Link>,
     pub x: f64,
     pub y: f64,
     pub w: f64,
@@ -208,7 +209,7 @@ const YEAR_LABELS: usize = 12;
 pub fn timeline(
     lang: Lang,
     per_year: &BTreeMap<i32, usize>,
-    url_of: impl Fn(i32) -> String,
+    url_of: impl Fn(i32) -> Link,
 ) -> Option<Timeline> {
     let (&first, &last) = (per_year.keys().next()?, per_year.keys().next_back()?);
     let max = per_year.values().copied().max().unwrap_or(0);

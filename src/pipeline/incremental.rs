@@ -237,7 +237,7 @@ impl<'a> Plan<'a> {
             let mut h = Fingerprint::default();
             h.u64(g);
             for page in pages {
-                h.str(&page.path);
+                h.str(page.path.as_str());
             }
             h.u64(site.fingerprint(|a| a.terms_hash)).finish()
         });
@@ -287,7 +287,7 @@ fn global_key(site: &Site, renderer: &Renderer) -> u64 {
     let mut h = Fingerprint::default();
     h.u64(site.config.fingerprint()).u64(renderer.fingerprint);
     for (k, v) in &site.asset_links {
-        h.str(k).str(v);
+        h.str(k).str(v.as_str());
     }
     h.finish()
 }
@@ -302,6 +302,7 @@ mod tests {
     use super::*;
     use crate::pipeline::{Loaded, load};
     use crate::render::{page_key, pages};
+    use crate::urls::SitePath;
 
     const SITE_TOML: &str = r#"
 base_url = "https://news.example.org"
@@ -367,12 +368,12 @@ en = "China-SCO Vocational Education Development Alliance"
     }
 
     /// Every page's key by its path, as a build computes them.
-    fn page_keys(loaded: &Loaded) -> BTreeMap<String, u64> {
+    fn page_keys(loaded: &Loaded) -> BTreeMap<SitePath, u64> {
         let (site, indexes) = (&loaded.site, &loaded.indexes);
         let global = global_key(site, &loaded.renderer);
         let pages = pages(site, indexes);
-        let existing: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
-        let exists = |p: &str| existing.contains(p);
+        let existing: HashSet<&SitePath> = pages.iter().map(|p| &p.path).collect();
+        let exists = |p: &SitePath| existing.contains(p);
         pages
             .iter()
             .map(|p| (p.path.clone(), page_key(site, indexes, &exists, p, global)))
@@ -382,11 +383,11 @@ en = "China-SCO Vocational Education Development Alliance"
     /// The pages whose key differs, or that only one of the builds has.
     fn changed(before: &Loaded, after: &Loaded) -> BTreeSet<String> {
         let (before, after) = (page_keys(before), page_keys(after));
-        let paths: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+        let paths: BTreeSet<&SitePath> = before.keys().chain(after.keys()).collect();
         paths
             .into_iter()
             .filter(|p| before.get(*p) != after.get(*p))
-            .cloned()
+            .map(SitePath::to_string)
             .collect()
     }
 

@@ -22,6 +22,7 @@ use crate::lang::Lang;
 use crate::output::{Policy, Staging};
 use crate::render;
 use crate::site::Site;
+use crate::urls::SitePath;
 use incremental::Plan;
 use phases::Run;
 
@@ -179,7 +180,7 @@ pub fn build_with(
     let staging = staging(opts, &site, cache.as_deref_mut())?;
 
     let pages = render::pages(&site, &indexes);
-    let existing: HashSet<String> = pages.iter().map(|p| p.path.clone()).collect();
+    let existing: HashSet<SitePath> = pages.iter().map(|p| p.path.clone()).collect();
     let plan = Plan::new(cache.as_deref(), &site, &renderer, &pages, &staging);
     let run = Run {
         site: &site,

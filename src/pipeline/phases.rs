@@ -23,6 +23,7 @@ use crate::search;
 use crate::site::Site;
 use crate::site_dirs;
 use crate::taxonomy::Indexes;
+use crate::urls::{self, SitePath};
 
 /// An output file and, in a cached build, its dependency key.
 struct Keyed {
@@ -51,7 +52,7 @@ pub(super) struct Run<'a> {
     pub(super) out: &'a Path,
     pub(super) pages: &'a [Page],
     /// Every page's site path.
-    pub(super) existing: &'a HashSet<String>,
+    pub(super) existing: &'a HashSet<SitePath>,
     pub(super) plan: &'a Plan<'a>,
 }
 
@@ -126,7 +127,7 @@ impl Run<'_> {
     /// Renders and writes one page, unless its key says it is unchanged.
     fn page(&self, page: &Page) -> Result<Keyed, Diagnostic> {
         let file = page.output_file();
-        let exists = |p: &str| self.existing.contains(p);
+        let exists = |p: &SitePath| self.existing.contains(p);
         let key = self
             .plan
             .global
@@ -153,7 +154,7 @@ impl Run<'_> {
             feeds::feeds(self.site, self.indexes)
                 .par_iter()
                 .map(|feed| {
-                    let path = feed.path().trim_start_matches('/').to_owned();
+                    let path = urls::output_file(&feed.path());
                     let key = global.map(|g| feeds::feed_key(self.site, feed, g));
                     let text =
                         (!self.plan.unchanged(&path, key)).then(|| feeds::atom(self.site, feed));
@@ -171,7 +172,7 @@ impl Run<'_> {
             }
         }
         if !self.plan.outcome().sitemaps_unchanged {
-            let exists = |p: &str| self.existing.contains(p);
+            let exists = |p: &SitePath| self.existing.contains(p);
             files.extend(feeds::sitemaps(self.site, self.pages, exists));
         }
         files.push(("robots.txt".to_owned(), feeds::robots(self.site)));

@@ -4,7 +4,7 @@
 use crate::lang::Lang;
 use crate::site::{Fingerprint, Site};
 use crate::taxonomy::{Indexes, ListKind};
-use crate::urls::{self, PAGE_SIZE, Versions};
+use crate::urls::{self, PAGE_SIZE, SitePath, Versions};
 
 /// A page of the site: what it shows, not yet how.
 #[derive(Debug, Clone)]
@@ -31,7 +31,7 @@ pub enum PageKind {
 #[derive(Debug, Clone)]
 pub struct Page {
     /// The site path: ends in `/` for a folder's `index.html`, or names a file.
-    pub path: String,
+    pub path: SitePath,
     pub kind: PageKind,
 }
 
@@ -46,18 +46,18 @@ impl Page {
 pub fn pages(site: &Site, indexes: &Indexes) -> Vec<Page> {
     let mut out = vec![
         Page {
-            path: "/".into(),
+            path: urls::root(),
             kind: PageKind::LanguageChooser,
         },
         Page {
-            path: "/404.html".into(),
+            path: urls::file("404.html"),
             kind: PageKind::NotFound,
         },
     ];
     for lang in Lang::ALL {
         let articles = site.articles(lang);
         let tax = indexes.get(lang);
-        let mut list = |first: String, list: ListKind, len: usize| {
+        let mut list = |first: SitePath, list: ListKind, len: usize| {
             for page in 1..=page_count(len) {
                 out.push(Page {
                     path: urls::paginated(&first, page),
@@ -124,12 +124,12 @@ pub(super) fn page_count(len: usize) -> usize {
 pub fn page_key(
     site: &Site,
     indexes: &Indexes,
-    exists: &dyn Fn(&str) -> bool,
+    exists: &dyn Fn(&SitePath) -> bool,
     page: &Page,
     global: u64,
 ) -> u64 {
     let mut h = Fingerprint::default();
-    h.u64(global).str(&page.path);
+    h.u64(global).str(page.path.as_str());
     let card = |h: &mut Fingerprint, lang: Lang, i: usize| {
         h.u64(site.articles(lang)[i].card_hash);
     };

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::context::{Link, View};
 use crate::lang::Lang;
 use crate::site::Article;
-use crate::urls;
+use crate::urls::{self, SitePath};
 
 #[derive(Serialize)]
 pub(super) struct MetaTag {
@@ -46,7 +46,10 @@ impl View<'_> {
             .as_ref()
             .or(config.publisher.logo.as_ref())?;
         Some(if image.starts_with('/') {
-            self.site.urls.permalink(image)
+            self.site
+                .urls
+                .permalink(&SitePath::new(image.clone()))
+                .to_string()
         } else {
             image.clone()
         })
@@ -62,7 +65,7 @@ impl View<'_> {
     }
 
     /// Open Graph and Twitter card tags of an article page.
-    pub(super) fn social(&self, a: &Article, path: &str) -> Vec<MetaTag> {
+    pub(super) fn social(&self, a: &Article, path: &SitePath) -> Vec<MetaTag> {
         let config = &self.site.config;
         let locale = |l: Lang| if l == Lang::Zh { "zh_CN" } else { "en_US" };
         let og = |key, content: String| MetaTag {
@@ -89,7 +92,7 @@ impl View<'_> {
             og("og:site_name", config.language(a.lang).title.clone()),
             og("og:title", a.title.clone()),
             og("og:description", a.summary.clone()),
-            og("og:url", self.site.urls.permalink(path)),
+            og("og:url", self.site.urls.permalink(path).to_string()),
             og("og:locale", locale(a.lang).into()),
         ];
         if a.translated {
@@ -109,18 +112,21 @@ impl View<'_> {
     }
 
     /// The article and its breadcrumbs as JSON-LD, ready for a `<script>` element.
-    pub(super) fn json_ld(&self, a: &Article, path: &str, breadcrumbs: &[Link]) -> String {
+    pub(super) fn json_ld(&self, a: &Article, path: &SitePath, breadcrumbs: &[Link]) -> String {
         let config = &self.site.config;
         let permalink = self.site.urls.permalink(path);
         let publisher = &config.publisher;
         let mut org = serde_json::json!({
             "@type": "Organization",
             "name": publisher.name.get(a.lang),
-            "url": publisher.url.clone().unwrap_or_else(|| self.site.urls.permalink(&urls::home(a.lang))),
+            "url": publisher.url.clone().unwrap_or_else(|| self.site.urls.permalink(&urls::home(a.lang)).to_string()),
         });
         if let Some(logo) = &publisher.logo {
             let url = if logo.starts_with('/') {
-                self.site.urls.permalink(logo)
+                self.site
+                    .urls
+                    .permalink(&SitePath::new(logo.clone()))
+                    .to_string()
             } else {
                 logo.clone()
             };
@@ -156,13 +162,13 @@ impl View<'_> {
                     .url
                     .as_deref()
                     .and_then(origin_of)
-                    .unwrap_or_else(|| self.site.urls.permalink("/")),
+                    .unwrap_or_else(|| self.site.urls.permalink(&urls::root()).to_string()),
             }),
             None => org.clone(),
         };
         let mut items: Vec<serde_json::Value> = breadcrumbs
             .iter()
-            .map(|l| serde_json::json!({ "name": l.name, "item": self.absolute(&l.url) }))
+            .map(|l| serde_json::json!({ "name": l.name, "item": self.absolute(l.url.as_str()) }))
             .collect();
         items.push(serde_json::json!({ "name": a.title, "item": permalink }));
         for (i, item) in items.iter_mut().enumerate() {

@@ -236,7 +236,7 @@ fn card_image(
     let social = |rel: &Path, p: &Picture| {
         p.social
             .as_ref()
-            .map(|v| urls.link(&images::site_path(rel, v)))
+            .map(|v| urls.link(&images::site_path(rel, v)).to_string())
     };
     if let Some(l) = lead {
         return social(&l.rel, &l.picture);
@@ -245,7 +245,7 @@ fn card_image(
     let first_picture = refs.pictures.iter().find(|(rel, p)| {
         p.fallback
             .as_ref()
-            .is_some_and(|f| urls.link(&images::site_path(rel, f)) == src)
+            .is_some_and(|f| urls.link(&images::site_path(rel, f)).as_str() == src)
     });
     match first_picture {
         Some((rel, p)) => social(rel, p),

@@ -15,7 +15,7 @@ use crate::diagnostics::Diagnostics;
 use crate::images::{Picture, Processor};
 use crate::lang::{Lang, PerLang};
 use crate::site_dirs;
-use crate::urls::{self, Urls};
+use crate::urls::{self, Link, SitePath, Urls};
 
 mod convert;
 mod resolve;
@@ -96,7 +96,7 @@ impl References {
 }
 
 impl Article {
-    pub fn path(&self) -> String {
+    pub fn path(&self) -> SitePath {
         urls::article(self.lang, &self.slug)
     }
 
@@ -183,7 +183,7 @@ pub struct Site {
     pub assets: Assets,
     /// Links to the static files by their path in `static/`, content-hashed where that
     /// applies: what templates see as `assets`.
-    pub asset_links: BTreeMap<String, String>,
+    pub asset_links: BTreeMap<String, Link>,
 }
 
 impl Site {

@@ -192,7 +192,7 @@ fn a_sitemap_index_splits_past_fifty_thousand_urls() {
     let loaded = qiao::pipeline::load(site.root(), false, None).unwrap();
     let pages: Vec<qiao::render::Page> = (0..50_001)
         .map(|i| qiao::render::Page {
-            path: format!("/en/page/{i}/"),
+            path: qiao::urls::SitePath::new(format!("/en/page/{i}/")),
             kind: qiao::render::PageKind::Years(qiao::lang::Lang::En),
         })
         .collect();

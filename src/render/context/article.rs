@@ -6,7 +6,7 @@ use super::{Card, Common, Link, PictureView, Section, View};
 use crate::i18n;
 use crate::lang::Lang;
 use crate::render::structured::MetaTag;
-use crate::urls;
+use crate::urls::{self, SitePath};
 
 /// The lead photo under an article's title.
 #[derive(Serialize)]
@@ -43,16 +43,23 @@ struct ArticleView<'a> {
     source: Option<&'a crate::content::Source>,
     alliances: Vec<Link>,
     countries: Vec<Link>,
-    /// Each tag with its page; a tag that has no slug is shown without a link.
-    tags: Vec<Link>,
+    tags: Vec<TagLink>,
     image: Option<&'a str>,
     lead: Option<LeadView<'a>>,
-    url: String,
+    url: urls::Link,
     translated: bool,
 }
 
+/// A tag with its page; a tag that has no slug has an empty `url` and is shown without a
+/// link (a string, not a [`urls::Link`], for that empty one).
+#[derive(Serialize)]
+struct TagLink {
+    name: String,
+    url: String,
+}
+
 impl<'a> View<'a> {
-    pub(super) fn article(&self, lang: Lang, index: usize, path: &str) -> ArticleContext<'a> {
+    pub(super) fn article(&self, lang: Lang, index: usize, path: &SitePath) -> ArticleContext<'a> {
         let articles = self.site.articles(lang);
         let a = &articles[index];
         let year = chrono::Datelike::year(&a.date);
@@ -93,10 +100,10 @@ impl<'a> View<'a> {
                 tags: a
                     .tags
                     .iter()
-                    .map(|t| Link {
+                    .map(|t| TagLink {
                         name: t.clone(),
                         url: crate::taxonomy::tag_slug(t)
-                            .map(|slug| self.link(&urls::tag(lang, &slug)))
+                            .map(|slug| self.link(&urls::tag(lang, &slug)).to_string())
                             .unwrap_or_default(),
                     })
                     .collect(),

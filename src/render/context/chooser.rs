@@ -8,14 +8,14 @@ use serde::Serialize;
 use super::{IconLink, View};
 use crate::i18n;
 use crate::lang::Lang;
-use crate::urls;
+use crate::urls::{self, Permalink};
 
 #[derive(Serialize)]
 pub(super) struct ChooserContext<'a> {
     base_path: &'a str,
-    assets: &'a BTreeMap<String, String>,
+    assets: &'a BTreeMap<String, urls::Link>,
     icons: Vec<IconLink>,
-    canonical: String,
+    canonical: Permalink,
     default_lang: Lang,
     languages: Vec<ChooserLanguage<'a>>,
 }
@@ -27,7 +27,7 @@ struct ChooserLanguage<'a> {
     name: &'static str,
     site_title: &'a str,
     description: String,
-    url: String,
+    url: urls::Link,
     t: &'static BTreeMap<&'static str, &'static str>,
 }
 impl<'a> View<'a> {
@@ -39,7 +39,7 @@ impl<'a> View<'a> {
             base_path: self.site.urls.base_path(),
             assets: &self.site.asset_links,
             icons: self.icons(),
-            canonical: self.site.urls.permalink("/"),
+            canonical: self.site.urls.permalink(&urls::root()),
             default_lang: config.default_language,
             languages: langs
                 .into_iter()

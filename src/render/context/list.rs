@@ -11,7 +11,7 @@ use crate::i18n;
 use crate::lang::Lang;
 use crate::render::pages::page_count;
 use crate::taxonomy::ListKind;
-use crate::urls::{self, PAGE_SIZE};
+use crate::urls::{self, PAGE_SIZE, SitePath};
 
 #[derive(Serialize)]
 pub(super) struct ListContext<'a> {
@@ -37,8 +37,8 @@ struct Pagination {
     current: usize,
     total: usize,
     label: String,
-    prev: Option<String>,
-    next: Option<String>,
+    prev: Option<urls::Link>,
+    next: Option<urls::Link>,
     /// `None` where page numbers are left out (an ellipsis).
     pages: Vec<Option<PageLink>>,
 }
@@ -46,7 +46,7 @@ struct Pagination {
 #[derive(Serialize)]
 struct PageLink {
     number: usize,
-    url: String,
+    url: urls::Link,
     current: bool,
 }
 
@@ -54,7 +54,7 @@ struct PageLink {
 struct Head<'a> {
     items: &'a [usize],
     /// The path of the list's first page; later pages add `page/N/`.
-    first: String,
+    first: SitePath,
     section: Section,
     /// Tells the template which kind of list it shows.
     kind: &'static str,
@@ -68,7 +68,7 @@ impl<'a> View<'a> {
         lang: Lang,
         list: &ListKind,
         n: usize,
-        path: &str,
+        path: &SitePath,
     ) -> ListContext<'a> {
         let articles = self.site.articles(lang);
         let head = self.head(lang, list);
@@ -181,7 +181,7 @@ impl<'a> View<'a> {
         }
     }
 
-    fn pagination(&self, lang: Lang, first: &str, n: usize, total: usize) -> Pagination {
+    fn pagination(&self, lang: Lang, first: &SitePath, n: usize, total: usize) -> Pagination {
         Pagination {
             current: n,
             total,

@@ -20,7 +20,7 @@ use crate::i18n;
 use crate::lang::Lang;
 use crate::site::{Article, Site};
 use crate::taxonomy::Indexes;
-use crate::urls::{self, Versions};
+use crate::urls::{self, Permalink, SitePath, Versions};
 
 /// Renders one page. `existing` holds every page's site path, so the language switcher
 /// and hreflang links only ever point at pages that exist.
@@ -28,7 +28,7 @@ pub fn render_page(
     site: &Site,
     indexes: &Indexes,
     renderer: &Renderer,
-    existing: &HashSet<String>,
+    existing: &HashSet<SitePath>,
     page: &Page,
 ) -> Result<String, String> {
     let view = View {
@@ -62,11 +62,11 @@ pub fn render_page(
 /// Links to the browsing pages of a language, by name.
 #[derive(Serialize)]
 struct Sections {
-    alliances: String,
-    countries: String,
-    years: String,
-    tags: String,
-    search: String,
+    alliances: urls::Link,
+    countries: urls::Link,
+    years: urls::Link,
+    tags: urls::Link,
+    search: urls::Link,
 }
 
 #[derive(Serialize)]
@@ -80,20 +80,20 @@ struct Common<'a> {
     /// Prefix of every root-relative link.
     base_path: &'a str,
     /// Links to static files by their path in `static/`: `assets["style.css"]`.
-    assets: &'a BTreeMap<String, String>,
+    assets: &'a BTreeMap<String, urls::Link>,
     t: &'static BTreeMap<&'static str, &'static str>,
     /// The main navigation, in order, for the header.
     nav: Vec<NavItem>,
     /// The same pages by name, for links elsewhere (`sections.alliances`).
     sections: Sections,
-    home_url: String,
+    home_url: urls::Link,
     switcher: Switcher,
-    canonical: String,
+    canonical: Permalink,
     alternates: Vec<Alternate>,
     /// Atom feeds this page belongs to: the language's, and a term page's own.
     feeds: Vec<Link>,
     /// The search page, for the search box in every page's header.
-    search_url: String,
+    search_url: urls::Link,
     /// The page's own title, without the site's name.
     title: String,
     /// Never empty: `site.toml`'s description where a page has none of its own, else a
@@ -107,6 +107,7 @@ struct Common<'a> {
 #[derive(Serialize)]
 struct IconLink {
     rel: &'static str,
+    /// A link, or the absolute URL `site.toml` gives for the site's icon.
     href: String,
     #[serde(rename = "type")]
     mime: &'static str,
@@ -116,7 +117,7 @@ struct IconLink {
 #[derive(Serialize)]
 struct NavItem {
     label: &'static str,
-    url: String,
+    url: urls::Link,
     current: bool,
 }
 
@@ -125,7 +126,7 @@ struct Switcher {
     lang: Lang,
     html_lang: &'static str,
     label: &'static str,
-    url: String,
+    url: urls::Link,
     /// False when the page has no counterpart and the switcher goes to the other home.
     exact: bool,
 }
@@ -133,19 +134,19 @@ struct Switcher {
 #[derive(Serialize)]
 struct Alternate {
     hreflang: &'static str,
-    href: String,
+    href: Permalink,
 }
 
 #[derive(Serialize, Clone)]
 pub(super) struct Link {
     pub(super) name: String,
-    pub(super) url: String,
+    pub(super) url: urls::Link,
 }
 
 /// A `<picture>`: WebP sources, the fallback, and the size it is shown at.
 #[derive(Serialize)]
 struct PictureView {
-    src: String,
+    src: urls::Link,
     srcset: String,
     sizes: &'static str,
     width: u32,
@@ -159,7 +160,7 @@ const CARD_SIZES: &str = "(min-width: 50rem) 9rem, 7rem";
 #[derive(Serialize)]
 struct Card {
     title: String,
-    url: String,
+    url: urls::Link,
     date: String,
     date_display: String,
     summary: String,
@@ -177,7 +178,7 @@ struct TermCount {
     name: String,
     /// The name in the other language, shown smaller on the alliances page.
     other_name: String,
-    url: String,
+    url: urls::Link,
     count: usize,
     count_label: String,
     latest: Option<String>,
@@ -187,7 +188,7 @@ struct TermCount {
 pub(super) struct View<'a> {
     pub(super) site: &'a Site,
     indexes: &'a Indexes,
-    existing: &'a HashSet<String>,
+    existing: &'a HashSet<SitePath>,
 }
 
 /// Which navigation entry a page belongs to.
@@ -215,14 +216,14 @@ fn image_type(name: &str) -> &'static str {
 }
 
 impl<'a> View<'a> {
-    fn link(&self, path: &str) -> String {
+    fn link(&self, path: &SitePath) -> urls::Link {
         self.site.urls.link(path)
     }
 
     fn common(
         &self,
         lang: Lang,
-        path: &str,
+        path: &SitePath,
         section: Section,
         title: String,
         description: String,
@@ -264,7 +265,7 @@ impl<'a> View<'a> {
 
     /// The language switcher, to this page's translation if there is one and else to the
     /// other language's home page; and the hreflang links to every version of the page.
-    fn translations(&self, lang: Lang, path: &str) -> (Switcher, Vec<Alternate>) {
+    fn translations(&self, lang: Lang, path: &SitePath) -> (Switcher, Vec<Alternate>) {
         let other = lang.other();
         let urls = &self.site.urls;
         let versions = Versions::of(path, |p| self.existing.contains(p));
@@ -334,7 +335,7 @@ impl<'a> View<'a> {
     fn icons(&self) -> Vec<IconLink> {
         if let Some(icon) = &self.site.config.icon {
             let href = if icon.starts_with('/') {
-                self.link(icon)
+                self.link(&SitePath::new(icon.clone())).to_string()
             } else {
                 icon.clone()
             };
@@ -348,19 +349,19 @@ impl<'a> View<'a> {
         vec![
             IconLink {
                 rel: "icon",
-                href: self.asset("favicon.svg"),
+                href: self.asset("favicon.svg").to_string(),
                 mime: "image/svg+xml",
                 sizes: Some("any"),
             },
             IconLink {
                 rel: "icon",
-                href: self.asset("favicon.png"),
+                href: self.asset("favicon.png").to_string(),
                 mime: "image/png",
                 sizes: Some("32x32"),
             },
             IconLink {
                 rel: "apple-touch-icon",
-                href: self.asset("apple-touch-icon.png"),
+                href: self.asset("apple-touch-icon.png").to_string(),
                 mime: "image/png",
                 sizes: Some("180x180"),
             },
@@ -368,12 +369,12 @@ impl<'a> View<'a> {
     }
 
     /// The link to a static file, content-hashed where that applies.
-    fn asset(&self, rel: &str) -> String {
+    fn asset(&self, rel: &str) -> urls::Link {
         self.site
             .asset_links
             .get(rel)
             .cloned()
-            .unwrap_or_else(|| self.link(&format!("/{rel}")))
+            .unwrap_or_else(|| self.link(&urls::file(rel)))
     }
 
     fn alliance_link(&self, lang: Lang, key: &AllianceKey) -> Link {

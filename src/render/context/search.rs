@@ -8,6 +8,7 @@ use super::{Common, Section, View};
 use crate::i18n;
 use crate::lang::Lang;
 use crate::render::structured::script_safe_json;
+use crate::urls::{self, SitePath};
 
 #[derive(Serialize)]
 pub(super) struct SearchContext<'a> {
@@ -20,15 +21,15 @@ pub(super) struct SearchContext<'a> {
 #[derive(Serialize)]
 struct SearchConfig<'a> {
     lang: Lang,
-    worker: String,
-    manifest: String,
+    worker: urls::Link,
+    manifest: urls::Link,
     strings: BTreeMap<&'static str, &'static str>,
     alliances: BTreeMap<&'a str, &'a str>,
     countries: BTreeMap<String, String>,
 }
 
 impl<'a> View<'a> {
-    pub(super) fn search(&self, lang: Lang, path: &str) -> SearchContext<'a> {
+    pub(super) fn search(&self, lang: Lang, path: &SitePath) -> SearchContext<'a> {
         let title = i18n::get(lang, "search_title").to_owned();
         let strings = [
             "search_loading",
@@ -58,11 +59,11 @@ impl<'a> View<'a> {
         let search_config = SearchConfig {
             lang,
             worker: self.asset("search/worker.js"),
-            manifest: self.link(&format!(
-                "/{}/{}",
+            manifest: self.link(&urls::file(&format!(
+                "{}/{}",
                 crate::search::SEARCH_DIR,
                 crate::search::MANIFEST
-            )),
+            ))),
             strings,
             alliances: config
                 .alliances

@@ -10,7 +10,7 @@ use crate::charts::{self, Partner, WorldMap};
 use crate::country::Region;
 use crate::i18n;
 use crate::lang::Lang;
-use crate::urls;
+use crate::urls::{self, SitePath};
 
 /// How many countries the home page lists beside the news.
 const HOME_COUNTRIES: usize = 10;
@@ -46,14 +46,14 @@ impl<'a> View<'a> {
         lang: Lang,
         name: String,
         other_name: String,
-        url: String,
+        path: SitePath,
         items: &[usize],
     ) -> TermCount {
         let articles = self.site.articles(lang);
         TermCount {
             name,
             other_name,
-            url: self.link(&url),
+            url: self.link(&path),
             count: items.len(),
             count_label: i18n::article_count(lang, items.len()),
             latest: items.first().map(|&i| lang.format_date(articles[i].date)),
@@ -132,7 +132,7 @@ impl<'a> View<'a> {
     fn terms_page(
         &self,
         lang: Lang,
-        path: &str,
+        path: &SitePath,
         section: Section,
         key: &'static str,
         terms: Vec<TermCount>,
@@ -162,7 +162,7 @@ impl<'a> View<'a> {
         }
     }
 
-    pub(super) fn alliances(&self, lang: Lang, path: &str) -> TermsContext<'a> {
+    pub(super) fn alliances(&self, lang: Lang, path: &SitePath) -> TermsContext<'a> {
         self.terms_page(
             lang,
             path,
@@ -173,7 +173,7 @@ impl<'a> View<'a> {
         )
     }
 
-    pub(super) fn countries(&self, lang: Lang, path: &str) -> TermsContext<'a> {
+    pub(super) fn countries(&self, lang: Lang, path: &SitePath) -> TermsContext<'a> {
         let mut by_region: BTreeMap<Region, Vec<TermCount>> = BTreeMap::new();
         for (region, t) in self.country_counts(lang) {
             by_region.entry(region).or_default().push(t);
@@ -213,7 +213,7 @@ impl<'a> View<'a> {
         page
     }
 
-    pub(super) fn tags(&self, lang: Lang, path: &str) -> TermsContext<'a> {
+    pub(super) fn tags(&self, lang: Lang, path: &SitePath) -> TermsContext<'a> {
         let terms = self
             .indexes
             .get(lang)
@@ -232,7 +232,7 @@ impl<'a> View<'a> {
         self.terms_page(lang, path, Section::Tags, "tags_title", terms, Vec::new())
     }
 
-    pub(super) fn years(&self, lang: Lang, path: &str) -> TermsContext<'a> {
+    pub(super) fn years(&self, lang: Lang, path: &SitePath) -> TermsContext<'a> {
         self.terms_page(
             lang,
             path,
