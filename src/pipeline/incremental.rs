@@ -304,20 +304,8 @@ mod tests {
     use crate::render::{page_key, pages};
     use crate::urls::SitePath;
 
-    const SITE_TOML: &str = r#"
-base_url = "https://news.example.org"
-default_language = "zh"
-[languages.zh]
-title = "职业教育国际合作资讯"
-[languages.en]
-title = "Vocational Education International Cooperation News"
-[alliances.wvteda]
-zh = "世界职业技术教育发展联盟"
-en = "World Vocational and Technical Education Development Alliance"
-[alliances.sco]
-zh = "中国—上合组织职教发展联盟"
-en = "China-SCO Vocational Education Development Alliance"
-"#;
+    /// The integration tests' fixture `site.toml`.
+    const SITE_TOML: &str = include_str!("../../tests/fixtures/site.toml");
 
     /// Newest first: `kenya` and `egypt` share an alliance, `forum`, `thai` and `old`
     /// another; no two share a country.

@@ -2,11 +2,10 @@
 //! a site icon and a meta description on every page kind, sized images, social cards with
 //! a picture, and a search page that does not shift as results arrive.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{Page, Site, png};
+use crate::support::{Page, Site, html_pages, png};
 
 const ORIGIN: &str = "https://news.example.org";
 
@@ -36,30 +35,6 @@ fn site() -> Site {
     }
     site.build_ok();
     site
-}
-
-fn html_pages(out: &Path) -> BTreeMap<String, Page> {
-    walkdir::WalkDir::new(out)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(out)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            let text = std::fs::read_to_string(e.path()).unwrap();
-            (
-                rel,
-                Page {
-                    html: scraper::Html::parse_document(&text),
-                    text,
-                },
-            )
-        })
-        .collect()
 }
 
 #[test]

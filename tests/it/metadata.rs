@@ -39,22 +39,13 @@ fn site() -> Site {
 
 /// Every HTML page of the output, by site path.
 fn html_pages(site: &Site) -> BTreeMap<String, crate::support::Page> {
-    walkdir::WalkDir::new(site.out())
+    crate::support::html_pages(&site.out())
         .into_iter()
-        .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(site.out())
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
+        .map(|(rel, page)| {
             let path = match rel.strip_suffix("index.html") {
                 Some(dir) => format!("/{dir}"),
                 None => format!("/{rel}"),
             };
-            let page = site.page(&path);
             (path, page)
         })
         .collect()

@@ -11,20 +11,8 @@ use std::process::Command;
 use qiao::pipeline::{self, BuildError, BuildOptions, BuildReport};
 use scraper::{Html, Selector};
 
-pub const SITE_TOML: &str = r#"
-base_url = "https://news.example.org"
-default_language = "zh"
-[languages.zh]
-title = "职业教育国际合作资讯"
-[languages.en]
-title = "Vocational Education International Cooperation News"
-[alliances.wvteda]
-zh = "世界职业技术教育发展联盟"
-en = "World Vocational and Technical Education Development Alliance"
-[alliances.sco]
-zh = "中国—上合组织职教发展联盟"
-en = "China-SCO Vocational Education Development Alliance"
-"#;
+/// The fixture sites' `site.toml`; the pipeline's unit tests read the same file.
+pub const SITE_TOML: &str = include_str!("../../fixtures/site.toml");
 
 /// A real JPEG of `width` × `height` pixels (gradients), made by the test.
 pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
@@ -202,6 +190,27 @@ pub fn assert_same_tree(a: &Path, b: &Path, what: &str) {
 pub struct Page {
     pub html: Html,
     pub text: String,
+}
+
+/// Every HTML file under `out`, parsed, by its path inside `out` with `/` separators
+/// (`zh/news/x/index.html`).
+pub fn html_pages(out: &Path) -> BTreeMap<String, Page> {
+    walkdir::WalkDir::new(out)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(out)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            let html = Html::parse_document(&text);
+            (rel, Page { html, text })
+        })
+        .collect()
 }
 
 impl Page {
