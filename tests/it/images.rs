@@ -185,12 +185,7 @@ fn photos_become_responsive_derivatives_without_metadata() {
     assert!(feed.contains(
         "<link rel=\"enclosure\" type=\"image/jpeg\" href=\"https://news.example.org/media/news/2024/ceremony.1200.social.jpg\""
     ));
-    let check = site.run(&["check", "--output"]);
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    site.check_output_ok();
 }
 
 #[test]

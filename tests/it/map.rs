@@ -308,11 +308,5 @@ fn every_alliance_country_and_home_page_charts_its_articles_per_year() {
 #[test]
 fn whole_site_link_check_passes() {
     let site = built();
-    let out = site.run(&["check", "--output"]);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    site.check_output_ok();
 }

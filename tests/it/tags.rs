@@ -152,13 +152,7 @@ fn tag_pages_have_feeds_sitemap_entries_and_no_broken_links() {
             "{loc} not in the sitemap"
         );
     }
-    let out = site.run(&["check", "--output"]);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    site.check_output_ok();
 }
 
 #[test]

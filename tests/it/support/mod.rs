@@ -153,6 +153,17 @@ impl Site {
             .unwrap()
     }
 
+    /// `qiao check --output` passes on the built site; its messages are the failure's.
+    pub fn check_output_ok(&self) {
+        let out = self.run(&["check", "--output"]);
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Every file of the output with its contents, to compare whole trees.
     pub fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         tree(&self.out())
