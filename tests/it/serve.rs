@@ -490,3 +490,48 @@ fn a_new_photo_is_processed_in_the_background_while_its_page_is_served() {
     assert_eq!(status, 200);
     assert!(site.root().join(".qiao-cache/images").is_dir());
 }
+
+#[test]
+fn timings_print_each_builds_phases() {
+    use std::io::{BufRead, BufReader};
+    let site = site();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_qiao"))
+        .arg("--root")
+        .arg(site.root())
+        .args(["serve", "--port", "0", "--timings"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut phases = Vec::new();
+    while !phases
+        .iter()
+        .any(|p: &String| p.starts_with("commit output"))
+    {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(line) = rx.recv_timeout(left) else {
+            let _ = child.kill();
+            panic!("no timings within 60 s; saw {phases:?}");
+        };
+        if let Some((phase, took)) = line.split_once(": ")
+            && took.trim().ends_with(" ms")
+        {
+            phases.push(phase.trim().to_owned());
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    for phase in ["load content", "markdown", "render pages", "commit output"] {
+        assert!(phases.iter().any(|p| p == phase), "{phase} in {phases:?}");
+    }
+}
