@@ -10,7 +10,14 @@ for line in server.stdout:
     if m:
         base = m.group(1)
         break
-threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+# The server says when it wrote the edited page first, and when the whole rebuild ended.
+logged = {"Updated": [], "Built": []}
+def read_log():
+    for line in server.stdout:
+        m = re.match(r"(Updated|Built) .* in (\d+) ms", line)
+        if m:
+            logged[m.group(1)].append(int(m.group(2)))
+threading.Thread(target=read_log, daemon=True).start()
 path = sorted(glob.glob(os.path.join(root, "content/news/*/*/article-05017.en.md")))[0]
 original = open(path, encoding="utf-8").read()
 latencies = []
@@ -26,6 +33,11 @@ try:
         latencies.append((time.time() - started) * 1000)
     latencies.sort()
     print("save to served: median %.0f ms (runs: %s)" % (latencies[len(latencies) // 2], ", ".join("%.0f" % l for l in latencies)))
+    time.sleep(10)
+    for what, label in (("Updated", "edited page written first"), ("Built", "whole rebuild (lists, feeds)")):
+        ms = sorted(logged[what][-len(latencies):])
+        if ms:
+            print("%s: median %d ms (runs: %s)" % (label, ms[len(ms) // 2], ", ".join(map(str, ms))))
     if shutil.which("wrk"):
         out = subprocess.run(["wrk", "-t2", "-c32", "-d10s", base + "/en/"], capture_output=True, text=True).stdout
         rps = re.search(r"Requests/sec:\s+([\d.]+)", out)

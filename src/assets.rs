@@ -30,6 +30,7 @@ pub fn fingerprint(name: &str, bytes: &[u8]) -> String {
 /// Extensions whose files get a content-hashed name.
 const FINGERPRINTED: &[&str] = &["css", "js", "mjs", "wasm"];
 
+#[derive(Clone)]
 struct Asset {
     /// `/`-separated path inside `static/` and the output.
     rel: String,
@@ -38,6 +39,7 @@ struct Asset {
     hashed: Option<String>,
 }
 
+#[derive(Clone)]
 pub struct Assets {
     files: Vec<Asset>,
 }

@@ -15,6 +15,7 @@ static TEMPLATES: Dir = include_dir!("$CARGO_MANIFEST_DIR/templates");
 static STATIC: Dir = include_dir!("$CARGO_MANIFEST_DIR/static");
 
 /// Where a template or static file comes from.
+#[derive(Clone)]
 pub enum Source {
     Embedded(&'static [u8]),
     File(PathBuf),

@@ -240,8 +240,8 @@ fn rebuild(build: &BuildOptions, shared: &Shared, cache: &mut pipeline::Cache) {
 }
 
 enum Message {
-    /// A watched file changed; with the watched folders among the paths, which may have
-    /// been removed, created or replaced.
+    /// Watched files changed: the paths the watcher named, the source folders among
+    /// them, which may have been removed, created or replaced.
     Changed(Vec<PathBuf>),
     /// The search index for a finished build has been computed.
     Indexed(
@@ -260,6 +260,7 @@ fn watch(
 ) -> Result<(), String> {
     let (tx, rx) = std::sync::mpsc::channel::<Message>();
     let mut watcher = watch_sources(&build.root, tx.clone())?;
+    let sources = source_folders(&build.root);
     cache.defer_search = true;
     process_pictures(&build.root, cache.take_pending_pictures(), &tx);
     std::thread::spawn(move || {
@@ -271,18 +272,21 @@ fn watch(
                 return;
             }
             match message {
-                Message::Changed(mut folders) => {
+                Message::Changed(mut paths) => {
                     // Index results that arrive while saves settle are for an old build.
                     while let Ok(message) = rx.recv_timeout(DEBOUNCE) {
                         if let Message::Changed(more) = message {
-                            folders.extend(more);
+                            paths.extend(more);
                         }
                     }
+                    paths.sort();
+                    paths.dedup();
                     // Before the build, so that what is written into a new folder from
                     // now on is seen, and what was written before is built.
-                    for folder in &folders {
+                    for folder in paths.iter().filter(|p| sources.contains(p)) {
                         rewatch(&mut watcher, folder);
                     }
+                    edit_first(&build, &shared, &cache, &paths);
                     rebuild(&build, &shared, &mut cache);
                     process_pictures(&build.root, cache.take_pending_pictures(), &tx);
                     if let Some(pending) = cache.take_pending_search() {
@@ -311,20 +315,14 @@ fn watch_sources(
     events: std::sync::mpsc::Sender<Message>,
 ) -> Result<notify::RecommendedWatcher, String> {
     use notify::{RecursiveMode, Watcher};
-    let sources: Vec<PathBuf> = crate::site_dirs::SOURCES
-        .iter()
-        .map(|dir| root.join(dir))
-        .collect();
-    let folders = sources.clone();
+    let sources = source_folders(root);
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event
             && !event.kind.is_access()
             && event.paths.iter().any(|p| relevant(p))
         {
-            let changed = (event.paths.into_iter())
-                .filter(|p| folders.contains(p))
-                .collect();
-            let _ = events.send(Message::Changed(changed));
+            let paths = event.paths.into_iter().filter(|p| relevant(p)).collect();
+            let _ = events.send(Message::Changed(paths));
         }
     })
     .map_err(|e| format!("cannot watch the site's files: {e}"))?;
@@ -337,6 +335,28 @@ fn watch_sources(
             .map_err(|e| format!("cannot watch {}: {e}", path.display()))?;
     }
     Ok(watcher)
+}
+
+/// The folders whose contents the site is built from.
+fn source_folders(root: &Path) -> Vec<PathBuf> {
+    (crate::site_dirs::SOURCES.iter())
+        .map(|dir| root.join(dir))
+        .collect()
+}
+
+/// Shows an edited article's page before the rebuild, when the edit allows (see
+/// [`pipeline::edit_first`]), and tells the tabs.
+fn edit_first(build: &BuildOptions, shared: &Shared, cache: &pipeline::Cache, paths: &[PathBuf]) {
+    let Some(report) = pipeline::edit_first(build, cache, paths) else {
+        return;
+    };
+    let pages: Vec<String> = report.pages.iter().map(ToString::to_string).collect();
+    println!(
+        "Updated {} in {:.0} ms; rebuilding the rest",
+        pages.join(", "),
+        report.elapsed.as_secs_f64() * 1000.0
+    );
+    let _ = shared.notices.send(Notice::Reload);
 }
 
 /// Puts a search index computed after a build into the output and tells the tabs, unless

@@ -238,6 +238,16 @@ fn rel(root: &Path, path: &Path) -> PathBuf {
     crate::diagnostics::relative_to(root, path)
 }
 
+/// Reads one article file, as [`load`] reads each: for the preview, which shows an edited
+/// article before the rest of the site is read again.
+pub fn read_article(
+    root: &Path,
+    config: &SiteConfig,
+    path: &Path,
+) -> Result<Document, Diagnostics> {
+    read_document(root, &root.join(site_dirs::CONTENT), path, config)
+}
+
 fn read_document(
     root: &Path,
     content_dir: &Path,

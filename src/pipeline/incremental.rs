@@ -14,6 +14,7 @@ use crate::render::{Page, Renderer};
 use crate::search;
 use crate::site::{self, Fingerprint, Site};
 use crate::taxonomy::Indexes;
+use crate::urls::SitePath;
 
 /// A value computed for a key, reused while the key stays the same.
 struct Memo<T> {
@@ -46,6 +47,16 @@ pub struct Cache {
     pub defer_pictures: bool,
     pending_pictures: Vec<PathBuf>,
     pending: Option<PendingSearch>,
+    /// What the last good build rendered from, for [`super::edit_first`].
+    last: Option<LastBuild>,
+}
+
+/// The model, browsing structure, templates and page list of a finished build.
+pub(super) struct LastBuild {
+    pub(super) site: Arc<Site>,
+    pub(super) indexes: Indexes,
+    pub(super) renderer: Renderer,
+    pub(super) existing: HashSet<SitePath>,
 }
 
 /// A search index still to be written for the build that just finished: the slow part
@@ -77,6 +88,16 @@ impl Cache {
     /// in the picture cache, a rebuild publishes those instead.
     pub fn take_pending_pictures(&mut self) -> Vec<PathBuf> {
         std::mem::take(&mut self.pending_pictures)
+    }
+
+    pub(super) fn last(&self) -> Option<&LastBuild> {
+        self.last.as_ref()
+    }
+
+    /// Forgets the last build's model as a build starts: if it fails, no edit may be
+    /// shown on top of an output that the failed build did not bring up to date.
+    pub(super) fn forget_last(&mut self) {
+        self.last = None;
     }
 
     /// The files of the last build's output, for the staging folder to trust instead of
@@ -147,13 +168,15 @@ impl Cache {
     pub(super) fn remember(
         &mut self,
         outcome: Outcome,
-        site: Site,
+        last: LastBuild,
         outputs: HashMap<String, u64>,
         produced: HashSet<PathBuf>,
         machine_files: &[(String, String)],
         search_files: &[(String, Vec<u8>)],
     ) {
-        self.pending_pictures = site.pending_pictures.clone();
+        self.pending_pictures = last.site.pending_pictures.clone();
+        let site = last.site.clone();
+        self.last = Some(last);
         self.outputs = outputs;
         self.produced = Some(produced);
         if let Some(key) = outcome.sitemap_key {
@@ -175,7 +198,7 @@ impl Cache {
         if outcome.defer_search {
             self.pending = Some(PendingSearch {
                 key,
-                site: Arc::new(site),
+                site,
                 generation: self.generation,
             });
         } else {
@@ -300,60 +323,10 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
 
     use super::*;
-    use crate::pipeline::{Loaded, load};
+    use crate::pipeline::Loaded;
+    use crate::pipeline::fixture::Fixture;
     use crate::render::{page_key, pages};
     use crate::urls::SitePath;
-
-    /// The integration tests' fixture `site.toml`.
-    const SITE_TOML: &str = include_str!("../../tests/fixtures/site.toml");
-
-    /// Newest first: `kenya` and `egypt` share an alliance, `forum`, `thai` and `old`
-    /// another; no two share a country.
-    const ARTICLES: &[(&str, &str, &str, &str)] = &[
-        ("kenya", "2024-05-01", "wvteda", "KE"),
-        ("forum", "2024-04-01", "sco", "KZ"),
-        ("thai", "2024-03-01", "sco", "TH"),
-        ("egypt", "2024-02-01", "wvteda", "EG"),
-        ("old", "2023-01-01", "sco", "UZ"),
-    ];
-
-    struct Fixture(tempfile::TempDir);
-
-    impl Fixture {
-        fn new() -> Fixture {
-            let site = Fixture(tempfile::tempdir().unwrap());
-            site.write("site.toml", SITE_TOML);
-            for &(slug, ..) in ARTICLES {
-                for lang in ["zh", "en"] {
-                    site.article(slug, lang, &format!("Title of {slug}"), "", "Body.");
-                }
-            }
-            site
-        }
-
-        fn write(&self, rel: &str, text: &str) {
-            let path = self.0.path().join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-
-        /// Writes one half of an article of [`ARTICLES`]; `extra` goes into its front
-        /// matter. The summary is given, so that cards do not show the body.
-        fn article(&self, slug: &str, lang: &str, title: &str, extra: &str, body: &str) {
-            let &(_, date, alliance, country) = ARTICLES.iter().find(|a| a.0 == slug).unwrap();
-            self.write(
-                &format!("content/news/{slug}.{lang}.md"),
-                &format!(
-                    "---\ntitle: \"{title}\"\ndate: {date}\nsummary: About {slug}.\n\
-                     alliances: [{alliance}]\ncountries: [{country}]\n{extra}---\n\n{body}\n"
-                ),
-            );
-        }
-
-        fn load(&self) -> Loaded {
-            load(self.0.path(), false, None).unwrap_or_else(|d| panic!("{d}"))
-        }
-    }
 
     /// Every page's key by its path, as a build computes them.
     fn page_keys(loaded: &Loaded) -> BTreeMap<SitePath, u64> {
@@ -431,7 +404,7 @@ mod tests {
     fn a_missing_translation_changes_the_language_switcher_of_the_other_half() {
         let site = Fixture::new();
         let before = site.load();
-        std::fs::remove_file(site.0.path().join("content/news/forum.en.md")).unwrap();
+        std::fs::remove_file(site.root().join("content/news/forum.en.md")).unwrap();
         let changed = changed(&before, &site.load());
         let zh: BTreeSet<String> = changed
             .iter()

@@ -6,6 +6,9 @@
 //! [`Staging`] folder; [`incremental`] holds what `qiao serve` keeps between builds and
 //! every dependency key that decides what a rebuild may skip.
 
+mod edit;
+#[cfg(test)]
+mod fixture;
 mod incremental;
 mod load;
 mod phases;
@@ -14,6 +17,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+pub use edit::{EditReport, edit_first};
 pub use incremental::{Cache, PendingSearch};
 pub use load::{Loaded, load};
 
@@ -23,7 +27,7 @@ use crate::output::{Policy, Staging};
 use crate::render;
 use crate::site::Site;
 use crate::urls::SitePath;
-use incremental::Plan;
+use incremental::{LastBuild, Plan};
 use phases::Run;
 
 #[derive(Debug, Clone, Default)]
@@ -159,6 +163,9 @@ pub fn build_with(
     mut cache: Option<&mut Cache>,
 ) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
+    if let Some(c) = cache.as_deref_mut() {
+        c.forget_last();
+    }
     let out = opts.out_dir();
     phases::guard_output(&opts.root, &out)?;
     let loaded = load::load_with(
@@ -222,9 +229,15 @@ pub fn build_with(
     if let Some(cache) = cache {
         let mut outputs = rendered.keys;
         outputs.extend(machine.keys);
+        let last = LastBuild {
+            site: std::sync::Arc::new(site),
+            indexes,
+            renderer,
+            existing,
+        };
         cache.remember(
             outcome,
-            site,
+            last,
             outputs,
             produced,
             &machine.files,

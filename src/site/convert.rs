@@ -132,7 +132,8 @@ pub(super) fn all(
         .collect()
 }
 
-fn convert(
+/// Converts one half of an article: its body, lead photo and card picture.
+pub(super) fn convert(
     doc: &Document,
     translated: bool,
     resolver: &Resolver,

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::assets::Assets;
 use crate::config::{AllianceKey, SiteConfig};
-use crate::content::{Corpus, Slug, Source};
+use crate::content::{Corpus, Document, Slug, Source};
 use crate::country::CountryCode;
 use crate::diagnostics::Diagnostics;
 use crate::images::{Picture, Processor};
@@ -184,6 +184,9 @@ pub struct Site {
     /// Links to the static files by their path in `static/`, content-hashed where that
     /// applies: what templates see as `assets`.
     pub asset_links: BTreeMap<String, Link>,
+    /// Where each article file is: kept so that one edited file can be converted again
+    /// against this model ([`Site::with_edit`]).
+    files: ArticleIndex,
 }
 
 impl Site {
@@ -202,9 +205,73 @@ impl Site {
     pub fn articles(&self, lang: Lang) -> &[Arc<Article>] {
         self.articles.get(lang)
     }
+
+    /// This model with one article file's new version converted in, for the preview to
+    /// show an edited page before the rest of the rebuild. `None` unless the edit changes
+    /// the article's own pages only, as far as the model can tell: the file was published
+    /// in the last build, its slug, date and terms are the same (so every list keeps its
+    /// order and every index holds), it converts without a problem, and it references no
+    /// file the last build did not publish. Cards that show it elsewhere are the
+    /// rebuild's to update.
+    pub fn with_edit(&self, root: &Path, doc: &Document) -> Option<Edited> {
+        let articles = self.articles(doc.lang);
+        let index = articles.iter().position(|a| a.file == doc.file)?;
+        let old = &articles[index];
+        let canonical_content = self.content_dir.canonicalize().ok()?;
+        let processor = Processor::new(root, true);
+        let resolver = Resolver {
+            content_dir: &self.content_dir,
+            canonical_content: &canonical_content,
+            index: &self.files,
+            urls: &self.urls,
+            processor: &processor,
+        };
+        let (article, refs, problems) = convert::convert(doc, old.translated, &resolver);
+        let published = refs.media.is_subset(&self.media)
+            && refs.pictures.keys().all(|p| self.pictures.contains_key(p));
+        if !problems.is_empty() || refs.deferred || !published {
+            return None;
+        }
+        if article.terms_hash != old.terms_hash {
+            return None;
+        }
+        let mut site = self.shallow_clone();
+        site.articles.get_mut(doc.lang)[index] = Arc::new(article);
+        Some(Edited {
+            site,
+            lang: doc.lang,
+            index,
+        })
+    }
+
+    /// A copy sharing every article: cheap, the articles being behind `Arc`s.
+    fn shallow_clone(&self) -> Site {
+        Site {
+            config: self.config.clone(),
+            urls: self.urls.clone(),
+            articles: self.articles.clone(),
+            media: self.media.clone(),
+            pictures: self.pictures.clone(),
+            pictures_decoded: 0,
+            pending_pictures: Vec::new(),
+            content_dir: self.content_dir.clone(),
+            assets: self.assets.clone(),
+            asset_links: self.asset_links.clone(),
+            files: self.files.clone(),
+        }
+    }
+}
+
+/// A model with one article edited ([`Site::with_edit`]), and where that article is.
+pub struct Edited {
+    pub site: Site,
+    pub lang: Lang,
+    /// Its place in `site.articles(lang)`, the same as before the edit.
+    pub index: usize,
 }
 
 /// Where each article file is, so a link to `../2024/x.zh.md` finds its article.
+#[derive(Clone)]
 struct ArticleIndex {
     /// Each article file: its article's slug, and which halves the article has.
     by_file: HashMap<PathBuf, (Slug, PerLang<bool>)>,
@@ -290,6 +357,7 @@ pub fn assemble(
             content_dir,
             assets,
             asset_links,
+            files: index,
         },
         diags,
     )

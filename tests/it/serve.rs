@@ -292,6 +292,37 @@ fn an_incremental_rebuild_equals_a_full_build() {
     assert!(html.contains("Kenya renamed"));
 }
 
+#[test]
+fn an_edited_article_is_served_before_the_rest_of_the_site_is_rebuilt() {
+    let site = site();
+    let server = Server::start(site.root());
+    let builds = |log: &[String]| log.iter().filter(|l| l.starts_with("Built ")).count();
+    let before = builds(&server.log());
+    server.wait_event("reload", || {
+        site.article(
+            "2024",
+            "kenya",
+            "en",
+            "title: Kenya\ndate: 2024-03-01\nalliances: [wvteda]\ncountries: [KE]",
+            "An edited body.",
+        );
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while builds(&server.log()) == before {
+        assert!(Instant::now() < deadline, "no rebuild after the edit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = server.log();
+    let updated = log
+        .iter()
+        .position(|l| l.starts_with("Updated /en/news/kenya/ in "))
+        .unwrap_or_else(|| panic!("the edited page was not written first:\n{log:#?}"));
+    let rebuilt = log.iter().rposition(|l| l.starts_with("Built ")).unwrap();
+    assert!(updated < rebuilt, "{log:#?}");
+    let (_, html) = server.get("/en/news/kenya/");
+    assert!(html.contains("An edited body."), "{html}");
+}
+
 #[cfg(unix)]
 #[test]
 fn the_preview_folder_is_new_private_and_removed_on_exit() {
