@@ -92,11 +92,11 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
             countries: a.countries.iter().map(|c| c.as_str()).collect(),
             url: url.as_str(),
         });
-    let index =
+    let mut index =
         writer::write(index_docs).map_err(|e| format!("writing the search index failed: {e}"))?;
 
     let hot_bytes =
-        hot_cache(&index).map_err(|e| format!("writing the search index failed: {e}"))?;
+        hot_cache(&mut index).map_err(|e| format!("writing the search index failed: {e}"))?;
 
     let mut out = Vec::with_capacity(index.len() + 3);
     let mut entries = Vec::with_capacity(index.len());
@@ -141,26 +141,41 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
 /// with them, each hit in a different block. The term dictionaries are left out: the
 /// browser fetches them whole (see [`ManifestFile::whole`]), which also shows it whether
 /// they are intact, as a copy made at build time could not.
-fn hot_cache(index: &[writer::IndexFile]) -> tantivy::Result<Vec<u8>> {
-    struct Copies(Vec<std::sync::Arc<[u8]>>);
-    impl Fetch for Copies {
+///
+/// The files' bytes are lent to the reader and given back rather than copied: at 100,000
+/// pairs a copy would add the whole index, about 470 MB, to the build's peak memory.
+fn hot_cache(index: &mut [writer::IndexFile]) -> tantivy::Result<Vec<u8>> {
+    use std::sync::Arc;
+    struct Lent(Vec<Arc<Vec<u8>>>);
+    impl Fetch for Lent {
         fn fetch(&self, file: usize, range: Range<usize>) -> io::Result<Vec<u8>> {
             Ok(self.0[file][range].to_vec())
         }
     }
-    let files = index
+    let files: Vec<FileEntry> = index
         .iter()
         .map(|f| FileEntry {
             name: f.name.clone(),
             len: f.bytes.len(),
         })
         .collect();
-    // Copies of the files, as Fetch must own its source; dropped on return.
-    let contents = index
-        .iter()
-        .map(|f| std::sync::Arc::from(&f.bytes[..]))
+    let lent: Vec<Arc<Vec<u8>>> = (index.iter_mut())
+        .map(|f| Arc::new(std::mem::take(&mut f.bytes)))
         .collect();
-    let directory = RangeDirectory::new(files, Copies(contents));
+    let recorded = record_hot_cache(files, Lent(lent.clone()));
+    for (file, bytes) in index.iter_mut().zip(lent) {
+        // The reader is gone with `record_hot_cache`, so each file has one owner again.
+        file.bytes = Arc::try_unwrap(bytes).unwrap_or_else(|shared| shared.to_vec());
+    }
+    recorded
+}
+
+fn record_hot_cache(files: Vec<FileEntry>, source: impl Fetch + 'static) -> tantivy::Result<Vec<u8>> {
+    let norms: Vec<(String, usize)> = (files.iter())
+        .filter(|f| f.name.ends_with(".fieldnorm"))
+        .map(|f| (f.name.clone(), f.len))
+        .collect();
+    let directory = RangeDirectory::new(files, source);
     let engine = tantivy::Index::open(directory.clone()).and_then(Engine::open)?;
     for lang in Lang::ALL {
         engine.search(&qiao_search::Request {
@@ -170,9 +185,8 @@ fn hot_cache(index: &[writer::IndexFile]) -> tantivy::Result<Vec<u8>> {
             ..qiao_search::Request::default()
         })?;
     }
-    for file in index.iter().filter(|f| f.name.ends_with(".fieldnorm")) {
-        let path = Path::new(&file.name);
-        tantivy::Directory::get_file_handle(&directory, path)?.read_bytes(0..file.bytes.len())?;
+    for (name, len) in norms {
+        tantivy::Directory::get_file_handle(&directory, Path::new(&name))?.read_bytes(0..len)?;
     }
     Ok(directory.hot_cache(|name| !name.ends_with(".term")))
 }

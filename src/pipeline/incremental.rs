@@ -172,7 +172,7 @@ impl Cache {
         outputs: HashMap<String, u64>,
         produced: HashSet<PathBuf>,
         machine_files: &[(String, String)],
-        search_files: &[(String, Vec<u8>)],
+        search_files: &[String],
     ) {
         self.pending_pictures = last.site.pending_pictures.clone();
         let site = last.site.clone();
@@ -205,7 +205,7 @@ impl Cache {
             let files = if outcome.search_unchanged {
                 self.search.take().map(|m| m.value).unwrap_or_default()
             } else {
-                search_files.iter().map(|(p, _)| p.clone()).collect()
+                search_files.to_vec()
             };
             self.search = Some(Memo { key, value: files });
         }
