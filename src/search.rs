@@ -170,7 +170,10 @@ fn hot_cache(index: &mut [writer::IndexFile]) -> tantivy::Result<Vec<u8>> {
     recorded
 }
 
-fn record_hot_cache(files: Vec<FileEntry>, source: impl Fetch + 'static) -> tantivy::Result<Vec<u8>> {
+fn record_hot_cache(
+    files: Vec<FileEntry>,
+    source: impl Fetch + 'static,
+) -> tantivy::Result<Vec<u8>> {
     let norms: Vec<(String, usize)> = (files.iter())
         .filter(|f| f.name.ends_with(".fieldnorm"))
         .map(|f| (f.name.clone(), f.len))

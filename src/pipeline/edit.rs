@@ -29,13 +29,15 @@ pub struct EditReport {
 pub fn edit_first(opts: &BuildOptions, cache: &Cache, changed: &[PathBuf]) -> Option<EditReport> {
     let started = Instant::now();
     let last = cache.last()?;
-    let content_dir = opts.root.join(site_dirs::CONTENT);
-    if changed.is_empty() || !changed.iter().all(|p| is_article_file(&content_dir, p)) {
+    let files: Vec<PathBuf> = (changed.iter())
+        .map(|p| article_file(&opts.root, p))
+        .collect::<Option<_>>()?;
+    if files.is_empty() {
         return None;
     }
     let mut site = None;
     let mut edited = Vec::new();
-    for path in changed {
+    for path in &files {
         let model = site.as_ref().unwrap_or(last.site.as_ref());
         let doc = content::read_article(&opts.root, &model.config, path).ok()?;
         // A draft's halves must agree on being one; the rebuild checks that.
@@ -68,9 +70,16 @@ pub fn edit_first(opts: &BuildOptions, cache: &Cache, changed: &[PathBuf]) -> Op
     })
 }
 
-/// An article's Markdown file inside `content/` that is still there.
-fn is_article_file(content_dir: &Path, path: &Path) -> bool {
-    path.starts_with(content_dir) && path.extension().is_some_and(|e| e == "md") && path.is_file()
+/// The path of an article's Markdown file inside `content/` that is still there, as the
+/// build names it: under `root` as given, though the watcher may name it by its real path
+/// (a relative `--root` becomes absolute there).
+fn article_file(root: &Path, path: &Path) -> Option<PathBuf> {
+    let inside = (path.canonicalize().ok()?)
+        .strip_prefix(root.canonicalize().ok()?)
+        .ok()?
+        .to_path_buf();
+    let md = inside.extension().is_some_and(|e| e == "md");
+    (md && inside.starts_with(site_dirs::CONTENT) && path.is_file()).then(|| root.join(inside))
 }
 
 #[cfg(test)]
@@ -123,6 +132,23 @@ mod tests {
             page(&clean, "egypt"),
             "a clean build wrote other bytes"
         );
+    }
+
+    #[test]
+    fn the_watcher_may_name_the_file_by_another_path_than_the_root_given() {
+        let site = Fixture::new();
+        // `qiao -r site serve` watches `site/content`; notify names files by real paths.
+        let root = site.root().join("content/..");
+        let opts = BuildOptions {
+            out: Some(site.root().join("served")),
+            ..BuildOptions::new(&root)
+        };
+        let mut cache = Cache::default();
+        build_with(&opts, Some(&mut cache)).unwrap_or_else(|e| panic!("{e}"));
+        site.article("egypt", "en", "Egypt", "", "Seen first.");
+        let real = site.file("egypt", "en").canonicalize().unwrap();
+        assert!(edit_first(&opts, &cache, &[real]).is_some());
+        assert!(page(&opts, "egypt").contains("Seen first."));
     }
 
     #[test]
