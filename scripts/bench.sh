@@ -63,11 +63,14 @@ for pairs in $SIZES; do
   out=$WORK/out-$pairs
   : >"$WORK/clean-$pairs.txt"
   : >"$WORK/hugo-$pairs.txt"
+  : >"$WORK/hugo-min-$pairs.txt"
   hugo_site=
   big=$([ "$pairs" -gt 10000 ] && echo 1 || true)
   runs=$([ -n "$big" ] && echo 1 || echo "$RUNS")
   if command -v hugo >/dev/null && [ -z "$big" ]; then
+    # Hugo set up for what qiao publishes, and the minimal site of article pages.
     hugo_site=$(python3 scripts/search_bench.py --hugo-sources "$site" "$WORK/hugo-$pairs")
+    hugo_min=$(python3 scripts/search_bench.py --hugo-sources "$site" "$WORK/hugo-min-$pairs" --pages-only)
   fi
   # Each clean build writes a fresh folder: deleting the previous one first would have the
   # disk discard its blocks during the next run and measure that instead of the build.
@@ -77,6 +80,8 @@ for pairs in $SIZES; do
     if [ -n "$hugo_site" ]; then
       sleep 2
       timed_hugo "$hugo_site" "$WORK/out-hugo-$pairs-$run" "$WORK/hugo-$pairs-$run.log" >>"$WORK/hugo-$pairs.txt"
+      sleep 2
+      timed_hugo "$hugo_min" "$WORK/out-hugo-min-$pairs-$run" "$WORK/hugo-min-$pairs-$run.log" >>"$WORK/hugo-min-$pairs.txt"
     fi
   done
   out=$out-$runs
@@ -96,9 +101,12 @@ for pairs in $SIZES; do
   echo "clean build: ${wall} s wall, ${cpu} s CPU, ${rss} MB peak; $pages pages; output ${size} MB, search index ${index} MB"
   echo "rebuild into the same folder, nothing changed (nothing rewritten): ${rewall} s wall"
   if [ -s "$WORK/hugo-$pairs.txt" ]; then
-    hwall=$(cut -d' ' -f1 "$WORK/hugo-$pairs.txt" | median)
-    hrss=$(cut -d' ' -f2 "$WORK/hugo-$pairs.txt" | median)
-    echo "Hugo $(hugo version | grep -o 'v[0-9.]*' | head -1), same articles, pages only: ${hwall} s wall, ${hrss} MB peak; qiao / Hugo = $(awk -v a="$wall" -v b="$hwall" 'BEGIN {printf "%.2f", a/b}')x (clean builds alternating)"
+    version=$(hugo version 2>/dev/null | grep -oE 'v[0-9]+\.[0-9]+\.[0-9]+' | head -1)
+    for kind in "same features (taxonomies, feeds, sitemap, pagination):hugo" "pages only:hugo-min"; do
+      hwall=$(cut -d' ' -f1 "$WORK/${kind#*:}-$pairs.txt" | median)
+      hrss=$(cut -d' ' -f2 "$WORK/${kind#*:}-$pairs.txt" | median)
+      echo "Hugo $version, ${kind%:*}: ${hwall} s wall, ${hrss} MB peak; qiao / Hugo = $(awk -v a="$wall" -v b="$hwall" 'BEGIN {printf "%.2f", a/b}')x (clean builds alternating)"
+    done
   fi
   echo "phases of the last clean build:"; sed 's/^/  /' "$WORK/clean-$pairs-$runs.log" | grep ' ms$'
   if [ -n "$big" ]; then

@@ -3,8 +3,9 @@
 Pagefind-extended are installed) Pagefind over Hugo's build of the same corpus.
 
 usage: search_bench.py QIAO_OUT [--hugo CORPUS] [--label NAME]
-       search_bench.py --hugo-sources CORPUS WORK   (writes WORK/hugo-site with taxonomies,
-       feeds and a sitemap, for timing Hugo's build; prints its path)
+       search_bench.py --hugo-sources CORPUS WORK [--pages-only]   (writes WORK/hugo-site
+       with taxonomies, feeds and a sitemap, or with the article pages only, for timing
+       Hugo's build; prints its path)
 
 Each site is served by the local server below, which behaves like a static host: whole
 files are gzipped, Range requests get 206 (not gzipped), fingerprinted names are immutable
@@ -402,7 +403,7 @@ def main():
     args = sys.argv[1:]
     if args[0] == "--hugo-sources":
         # For bench.sh, which times Hugo's build of the same corpus beside qiao's.
-        print(hugo_sources(args[1], args[2], full=True))
+        print(hugo_sources(args[1], args[2], full="--pages-only" not in args))
         return
     out = args[0]
     corpus = args[args.index("--hugo") + 1] if "--hugo" in args else None
