@@ -191,20 +191,24 @@ class Browser:
 
 def settle(counter, state_js, query, previous, browser, timeout=60):
     """Waits until the page shows results for `query` other than `previous` (Pagefind says
-    the query in its count line; qiao puts it in the URL) and nothing went over the
-    wire for a second (the searcher fetches synchronously, so a quiet server means it is
-    done); returns the results shown, or None on timeout."""
+    the query in its count line; qiao puts it in the URL), and both what it shows and the
+    bytes on the wire have not changed for a second (the searchers fetch as they go, and
+    Pagefind first shows a "searching" line that also names the query); returns the
+    results shown, or None on timeout."""
     deadline = time.time() + timeout
     last, since = counter.snapshot(), time.time()
+    shown, shown_since = None, time.time()
     while time.time() < deadline:
         time.sleep(0.1)
         now = counter.snapshot()
         if now != last:
             last, since = now, time.time()
-        elif time.time() - since > 1.0:
-            state = browser.state(state_js, query)
-            if state and state != previous:
-                return state
+        state = browser.state(state_js, query)
+        if state != shown:
+            shown, shown_since = state, time.time()
+        quiet = time.time() - max(since, shown_since)
+        if state and state != previous and quiet > 1.0:
+            return state
     return None
 
 
