@@ -12,18 +12,19 @@ def fail(msg):
     sys.exit(1)
 
 def local(url):
-    path = urlparse(url).path
-    return os.path.join(out, path.lstrip("/"), "index.html" if path.endswith("/") else "")
+    """The output file an absolute or root-relative URL is served from."""
+    path = urlparse(url).path.lstrip("/")
+    return os.path.join(out, path, "index.html") if path.endswith("/") or not path else os.path.join(out, path)
 
 robots = open(os.path.join(out, "robots.txt"), encoding="utf-8").read()
 root = re.search(r"^Sitemap: (\S+)", robots, re.M).group(1)
-index = open(local(root).rstrip("/"), encoding="utf-8").read()
+index = open(local(root), encoding="utf-8").read()
 if "<sitemapindex" not in index:
     fail("%s is not a sitemap index at %d pages" % (root, pages))
 maps = re.findall(r"<loc>([^<]+)</loc>", index)
 listed = set()
 for m in maps:
-    name = local(m).rstrip("/")
+    name = local(m)
     size = os.path.getsize(name)
     urls = re.findall(r"<loc>([^<]+)</loc>", open(name, encoding="utf-8").read())
     if len(urls) > 50000 or size > 50 * 1024 * 1024:

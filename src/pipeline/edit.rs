@@ -29,12 +29,10 @@ pub struct EditReport {
 pub fn edit_first(opts: &BuildOptions, cache: &Cache, changed: &[PathBuf]) -> Option<EditReport> {
     let started = Instant::now();
     let last = cache.last()?;
+    let real_root = opts.root.canonicalize().ok()?;
     let files: Vec<PathBuf> = (changed.iter())
-        .map(|p| article_file(&opts.root, p))
+        .map(|p| article_file(&opts.root, &real_root, p))
         .collect::<Option<_>>()?;
-    if files.is_empty() {
-        return None;
-    }
     let mut site = None;
     let mut edited = Vec::new();
     for path in &files {
@@ -48,6 +46,7 @@ pub fn edit_first(opts: &BuildOptions, cache: &Cache, changed: &[PathBuf]) -> Op
         edited.push((edit.lang, edit.index));
         site = Some(edit.site);
     }
+    // No article file changed: nothing to show first.
     let site = site?;
     let mut files = Vec::new();
     for (lang, index) in edited {
@@ -71,11 +70,11 @@ pub fn edit_first(opts: &BuildOptions, cache: &Cache, changed: &[PathBuf]) -> Op
 }
 
 /// The path of an article's Markdown file inside `content/` that is still there, as the
-/// build names it: under `root` as given, though the watcher may name it by its real path
-/// (a relative `--root` becomes absolute there).
-fn article_file(root: &Path, path: &Path) -> Option<PathBuf> {
+/// build names it: under `root` as given, though the watcher may name it by its real path,
+/// under `real_root` (a relative `--root` becomes absolute there).
+fn article_file(root: &Path, real_root: &Path, path: &Path) -> Option<PathBuf> {
     let inside = (path.canonicalize().ok()?)
-        .strip_prefix(root.canonicalize().ok()?)
+        .strip_prefix(real_root)
         .ok()?
         .to_path_buf();
     let md = inside.extension().is_some_and(|e| e == "md");
@@ -90,9 +89,14 @@ mod tests {
 
     /// A site built once with a cache, as `qiao serve` holds it.
     fn served(site: &Fixture) -> (BuildOptions, Cache) {
+        served_from(site, site.root())
+    }
+
+    /// The same, with the site's folder named by `root`.
+    fn served_from(site: &Fixture, root: &Path) -> (BuildOptions, Cache) {
         let opts = BuildOptions {
             out: Some(site.root().join("served")),
-            ..BuildOptions::new(site.root())
+            ..BuildOptions::new(root)
         };
         let mut cache = Cache::default();
         build_with(&opts, Some(&mut cache)).unwrap_or_else(|e| panic!("{e}"));
@@ -135,16 +139,25 @@ mod tests {
     }
 
     #[test]
+    fn a_one_language_article_is_written_first_as_a_clean_build_writes_it() {
+        let site = Fixture::new();
+        std::fs::remove_file(site.file("egypt", "zh")).unwrap();
+        let (opts, cache) = served(&site);
+        site.article("egypt", "en", "Egypt", "", "Only in English.");
+        assert!(edit_first(&opts, &cache, &[site.file("egypt", "en")]).is_some());
+        let clean = BuildOptions {
+            out: Some(site.root().join("clean")),
+            ..BuildOptions::new(site.root())
+        };
+        build(&clean).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(page(&opts, "egypt"), page(&clean, "egypt"));
+    }
+
+    #[test]
     fn the_watcher_may_name_the_file_by_another_path_than_the_root_given() {
         let site = Fixture::new();
         // `qiao -r site serve` watches `site/content`; notify names files by real paths.
-        let root = site.root().join("content/..");
-        let opts = BuildOptions {
-            out: Some(site.root().join("served")),
-            ..BuildOptions::new(&root)
-        };
-        let mut cache = Cache::default();
-        build_with(&opts, Some(&mut cache)).unwrap_or_else(|e| panic!("{e}"));
+        let (opts, cache) = served_from(&site, &site.root().join("content/.."));
         site.article("egypt", "en", "Egypt", "", "Seen first.");
         let real = site.file("egypt", "en").canonicalize().unwrap();
         assert!(edit_first(&opts, &cache, &[real]).is_some());

@@ -217,7 +217,7 @@ impl Site {
         let articles = self.articles(doc.lang);
         let index = articles.iter().position(|a| a.file == doc.file)?;
         let old = &articles[index];
-        let canonical_content = self.content_dir.canonicalize().ok()?;
+        let canonical_content = canonical(&self.content_dir);
         let processor = Processor::new(root, true);
         let resolver = Resolver {
             content_dir: &self.content_dir,
@@ -309,6 +309,14 @@ impl ArticleIndex {
     }
 }
 
+/// `content/` with symbolic links resolved, what references must stay inside; as given if
+/// that fails (the references then fail with their own errors).
+fn canonical(content_dir: &Path) -> PathBuf {
+    content_dir
+        .canonicalize()
+        .unwrap_or_else(|_| content_dir.to_path_buf())
+}
+
 /// Converts every body, resolving references; problems are reported per file and line.
 pub fn assemble(
     root: &Path,
@@ -319,9 +327,7 @@ pub fn assemble(
     mut cache: Option<&mut ConvertCache>,
 ) -> (Site, Diagnostics) {
     let content_dir = root.join(site_dirs::CONTENT);
-    let canonical_content = content_dir
-        .canonicalize()
-        .unwrap_or_else(|_| content_dir.clone());
+    let canonical_content = canonical(&content_dir);
     let index = ArticleIndex::new(&corpus);
     let defer = cache.as_deref().is_some_and(|c| c.defer_pictures);
     let processor = Processor::new(root, defer);

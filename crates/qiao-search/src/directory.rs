@@ -380,18 +380,21 @@ mod tests {
         }
     }
 
+    /// A directory of one file, `name`, holding `data`.
+    fn one_file(name: &str, data: &[u8]) -> RangeDirectory {
+        let entry = FileEntry {
+            name: name.into(),
+            len: data.len(),
+        };
+        RangeDirectory::new(vec![entry], Memory(vec![data.to_vec()]))
+    }
+
     #[test]
     fn reads_are_rounded_to_blocks_and_kept() {
         // Five blocks less a few bytes: the last block is short.
         let len = 5 * BLOCK - 10;
         let data: Vec<u8> = (0..len as u32).map(|i| (i % 251) as u8).collect();
-        let dir = RangeDirectory::new(
-            vec![FileEntry {
-                name: "a.fast".into(),
-                len: data.len(),
-            }],
-            Memory(vec![data.clone()]),
-        );
+        let dir = one_file("a.fast", &data);
         let file = dir.get_file_handle(Path::new("a.fast")).unwrap();
         let across = 100..BLOCK + 100;
         assert_eq!(
@@ -429,13 +432,7 @@ mod tests {
     #[test]
     fn stored_documents_and_postings_are_fetched_exactly_and_only_what_is_missing() {
         let data: Vec<u8> = (0..(4 * BLOCK) as u32).map(|i| (i % 241) as u8).collect();
-        let dir = RangeDirectory::new(
-            vec![FileEntry {
-                name: "a.store".into(),
-                len: data.len(),
-            }],
-            Memory(vec![data.clone()]),
-        );
+        let dir = one_file("a.store", &data);
         let file = dir.get_file_handle(Path::new("a.store")).unwrap();
         let read = |r: Range<usize>| {
             assert_eq!(file.read_bytes(r.clone()).unwrap().as_slice(), &data[r]);
@@ -455,18 +452,12 @@ mod tests {
         let data: Vec<u8> = (0..(3 * BLOCK + 500) as u32)
             .map(|i| (i % 253) as u8)
             .collect();
-        let entries = || {
-            vec![FileEntry {
-                name: "a.idx".into(),
-                len: data.len(),
-            }]
-        };
-        let cold = RangeDirectory::new(entries(), Memory(vec![data.clone()]));
+        let cold = one_file("a.idx", &data);
         let file = cold.get_file_handle(Path::new("a.idx")).unwrap();
         file.read_bytes(3 * BLOCK..data.len()).unwrap();
         let hot = cold.hot_cache(|_| true);
 
-        let warm = RangeDirectory::new(entries(), Memory(vec![data.clone()]));
+        let warm = one_file("a.idx", &data);
         warm.warm(&hot).unwrap();
         let file = warm.get_file_handle(Path::new("a.idx")).unwrap();
         assert_eq!(
@@ -477,7 +468,7 @@ mod tests {
         );
         assert_eq!(warm.stats().requests, 0, "served from the hot cache");
 
-        let fresh = || RangeDirectory::new(entries(), Memory(vec![data.clone()]));
+        let fresh = || one_file("a.idx", &data);
         assert!(fresh().warm(&hot[..hot.len() - 1]).is_err(), "cut short");
         assert!(fresh().warm(b"something else").is_err(), "not a hot cache");
         let mut wrong_file = hot.clone();
