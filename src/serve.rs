@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, Instant};
 
+use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
 use crate::pipeline::{self, BuildOptions};
@@ -35,10 +36,23 @@ pub struct ServeOptions {
     pub timings: bool,
 }
 
+/// Which tabs reload.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Reload {
+    /// Tabs showing one of these pages.
+    Only(Vec<String>),
+    /// Every tab but those showing one of these pages, which are current already.
+    Except(Vec<String>),
+}
+
 /// What open tabs are told.
 #[derive(Clone, Debug)]
 enum Notice {
-    Reload,
+    /// Pages changed: tabs on them reload. A tab reloads once per save: the page written
+    /// first by [`edit_first`] is not reloaded again by the rebuild that writes the same
+    /// bytes, and the other tabs wait for the rebuild.
+    Reload(Reload),
     /// A new search index is in place; its number (see [`Shared::search_index`]).
     SearchIndex(u64),
     Error(String),
@@ -117,7 +131,7 @@ async fn serve(opts: ServeOptions) -> Result<(), String> {
     });
     let mut cache = pipeline::Cache::default();
     cache.defer_pictures = true;
-    rebuild(&build, &shared, &mut cache);
+    rebuild(&build, &shared, &mut cache, Vec::new());
 
     watch(build, shared.clone(), cache)?;
     let mut signals = StopSignals::listen()?;
@@ -207,7 +221,13 @@ impl StopSignals {
 
 /// Rebuilds, redoing only what changed, and tells the tabs; the output folder is only
 /// updated by a good build.
-fn rebuild(build: &BuildOptions, shared: &Shared, cache: &mut pipeline::Cache) {
+/// `current` are the pages already shown as this build writes them (by [`edit_first`]).
+fn rebuild(
+    build: &BuildOptions,
+    shared: &Shared,
+    cache: &mut pipeline::Cache,
+    current: Vec<String>,
+) {
     let started = Instant::now();
     match pipeline::build_with(build, Some(cache)) {
         Ok(report) => {
@@ -225,7 +245,7 @@ fn rebuild(build: &BuildOptions, shared: &Shared, cache: &mut pipeline::Cache) {
             if let Ok(mut e) = shared.error.lock() {
                 *e = None;
             }
-            let _ = shared.notices.send(Notice::Reload);
+            let _ = shared.notices.send(Notice::Reload(Reload::Except(current)));
         }
         Err(err) => {
             let text = err.to_string();
@@ -286,8 +306,8 @@ fn watch(
                     for folder in paths.iter().filter(|p| sources.contains(p)) {
                         rewatch(&mut watcher, folder);
                     }
-                    edit_first(&build, &shared, &cache, &paths);
-                    rebuild(&build, &shared, &mut cache);
+                    let current = edit_first(&build, &shared, &cache, &paths);
+                    rebuild(&build, &shared, &mut cache, current);
                     process_pictures(&build.root, cache.take_pending_pictures(), &tx);
                     if let Some(pending) = cache.take_pending_search() {
                         let done = tx.clone();
@@ -345,10 +365,15 @@ fn source_folders(root: &Path) -> Vec<PathBuf> {
 }
 
 /// Shows an edited article's page before the rebuild, when the edit allows (see
-/// [`pipeline::edit_first`]), and tells the tabs.
-fn edit_first(build: &BuildOptions, shared: &Shared, cache: &pipeline::Cache, paths: &[PathBuf]) {
+/// [`pipeline::edit_first`]), and tells the tabs on it; returns the pages written.
+fn edit_first(
+    build: &BuildOptions,
+    shared: &Shared,
+    cache: &pipeline::Cache,
+    paths: &[PathBuf],
+) -> Vec<String> {
     let Some(report) = pipeline::edit_first(build, cache, paths) else {
-        return;
+        return Vec::new();
     };
     let pages: Vec<String> = report.pages.iter().map(ToString::to_string).collect();
     println!(
@@ -356,7 +381,10 @@ fn edit_first(build: &BuildOptions, shared: &Shared, cache: &pipeline::Cache, pa
         pages.join(", "),
         report.elapsed.as_secs_f64() * 1000.0
     );
-    let _ = shared.notices.send(Notice::Reload);
+    let _ = shared
+        .notices
+        .send(Notice::Reload(Reload::Only(pages.clone())));
+    pages
 }
 
 /// Puts a search index computed after a build into the output and tells the tabs, unless

@@ -321,7 +321,9 @@ async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
         .map_while(|notice| {
             notice.map(|notice| {
                 Ok::<_, Infallible>(match notice {
-                    Notice::Reload => Event::default().event("reload").data("reload"),
+                    Notice::Reload(which) => Event::default()
+                        .event("reload")
+                        .data(serde_json::to_string(&which).unwrap_or_default()),
                     Notice::SearchIndex(n) => {
                         Event::default().event("search-index").data(n.to_string())
                     }

@@ -17,7 +17,15 @@
     overlay.textContent = "qiao: the build failed; this is the last good version.\n\n" + text;
   }
   var events = new EventSource("/__qiao/events");
-  events.addEventListener("reload", function () { location.reload(); });
+  // {"only": [pages]} after an edited page was written first, {"except": [pages]} after
+  // the rebuild that follows, which leaves those pages as they are: one reload per save.
+  events.addEventListener("reload", function (e) {
+    var which = {};
+    try { which = JSON.parse(e.data); } catch (_) { /* an older server: reload */ }
+    var here = location.pathname;
+    var listed = function (pages) { return (pages || []).indexOf(here) >= 0; };
+    if (which.only ? listed(which.only) : !listed(which.except)) location.reload();
+  });
   events.addEventListener("build-error", function (e) { show(e.data); });
   events.addEventListener("search-index", function (e) {
     if (e.data !== searchIndex && document.getElementById("search-config")) location.reload();

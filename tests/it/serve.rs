@@ -298,7 +298,7 @@ fn an_edited_article_is_served_before_the_rest_of_the_site_is_rebuilt() {
     let server = Server::start(site.root());
     let builds = |log: &[String]| log.iter().filter(|l| l.starts_with("Built ")).count();
     let before = builds(&server.log());
-    server.wait_event("reload", || {
+    let reloads = server.wait_events("reload", 2, || {
         site.article(
             "2024",
             "kenya",
@@ -307,6 +307,17 @@ fn an_edited_article_is_served_before_the_rest_of_the_site_is_rebuilt() {
             "An edited body.",
         );
     });
+    // A tab on the edited page reloads once, when it is written first; the others once,
+    // after the rebuild.
+    assert_eq!(
+        reloads,
+        [
+            r#"{"only":["/en/news/kenya/"]}"#,
+            r#"{"except":["/en/news/kenya/"]}"#
+        ],
+        "{:#?}",
+        server.log()
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     while builds(&server.log()) == before {
         assert!(Instant::now() < deadline, "no rebuild after the edit");
@@ -321,6 +332,46 @@ fn an_edited_article_is_served_before_the_rest_of_the_site_is_rebuilt() {
     assert!(updated < rebuilt, "{log:#?}");
     let (_, html) = server.get("/en/news/kenya/");
     assert!(html.contains("An edited body."), "{html}");
+
+    // The served reload script, given these two events, reloads each tab once.
+    let (_, script) = server.get("/__qiao/live.js");
+    for (page, expected) in [
+        ("/en/news/kenya/", "1"),
+        ("/en/", "1"),
+        ("/zh/news/kenya/", "1"),
+    ] {
+        assert_eq!(tab_reloads(&script, page, &reloads), expected, "{page}");
+    }
+    assert_eq!(
+        tab_reloads(&script, "/en/", &["reload".to_owned()]),
+        "1",
+        "an old notice"
+    );
+}
+
+/// How many times the live-reload `script`, in a tab showing `page`, reloads it for the
+/// `reload` events whose data is `events`: run in node with a stand-in for the browser.
+fn tab_reloads(script: &str, page: &str, events: &[String]) -> String {
+    let harness = format!(
+        "let reloads = 0, listeners = {{}};
+         globalThis.location = {{ pathname: {page:?}, reload() {{ reloads++; }} }};
+         globalThis.document = {{ currentScript: null, getElementById() {{ return null; }} }};
+         globalThis.EventSource = class {{ addEventListener(name, f) {{ listeners[name] = f; }} }};
+         {script}
+         for (const data of {events}) listeners.reload({{ data }});
+         process.stdout.write(String(reloads));",
+        events = serde_json::to_string(events).unwrap(),
+    );
+    let out = std::process::Command::new("node")
+        .args(["-e", &harness])
+        .output()
+        .expect("node runs the reload script (apt-get install nodejs)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[cfg(unix)]

@@ -194,27 +194,40 @@ impl Server {
 
     /// Reads the server-sent events stream until `event` arrives; returns its data.
     pub fn wait_event(&self, event: &str, trigger: impl FnOnce()) -> String {
+        self.wait_events(event, 1, trigger).remove(0)
+    }
+
+    /// Reads the server-sent events stream until `count` events named `event` have
+    /// arrived; returns their data in order.
+    pub fn wait_events(&self, event: &str, count: usize, trigger: impl FnOnce()) -> Vec<String> {
         let (mut stream, mut seen) = self.open_events();
         trigger();
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut buf = [0u8; 4096];
+        let name = format!("event: {event}");
         while Instant::now() < deadline {
             if let Ok(n) = stream.read(&mut buf) {
                 seen.push_str(&String::from_utf8_lossy(&buf[..n]));
             }
-            if let Some(at) = seen.find(&format!("event: {event}")) {
-                let rest = &seen[at..];
-                if let Some(end) = rest.find("\n\n") {
-                    return rest[..end]
-                        .lines()
-                        .filter_map(|l| l.strip_prefix("data:"))
-                        .map(|d| d.trim_start())
-                        .collect::<Vec<_>>()
-                        .join("\n");
-                }
+            // Whole events only: each ends with an empty line.
+            let found: Vec<String> = (seen.match_indices(&name))
+                .filter_map(|(at, _)| {
+                    let rest = &seen[at..];
+                    let end = rest.find("\n\n")?;
+                    Some(
+                        (rest[..end].lines())
+                            .filter_map(|l| l.strip_prefix("data:"))
+                            .map(|d| d.trim_start())
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    )
+                })
+                .collect();
+            if found.len() >= count {
+                return found.into_iter().take(count).collect();
             }
         }
-        panic!("no `{event}` event; got:\n{seen}");
+        panic!("fewer than {count} `{event}` events; got:\n{seen}");
     }
 
     /// How many search indexes the server has put in place since it started, each
