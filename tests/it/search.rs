@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{Site, search_site};
+use crate::support::{Site, node, search_site};
 use qiao_search::{Request, Response};
 
 fn request(query: &str, lang: Option<&str>) -> Request {
@@ -202,18 +202,12 @@ fn assert_wasm_agrees(site: &Site, requests: &[Request]) -> Vec<Response> {
     let file = site.root().join("requests.json");
     std::fs::write(&file, serde_json::to_string(&requests).unwrap()).unwrap();
     let harness = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wasm/harness.mjs");
-    let out = std::process::Command::new("node")
-        .arg(harness)
-        .arg(site.out())
-        .arg(&file)
-        .output()
-        .expect("node runs the WebAssembly searcher (apt-get install nodejs)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let wasm: Vec<Response> = serde_json::from_slice(&out.stdout).unwrap();
+    let out = node([
+        harness.as_os_str(),
+        site.out().as_os_str(),
+        file.as_os_str(),
+    ]);
+    let wasm: Vec<Response> = serde_json::from_slice(&out).unwrap();
     assert_eq!(wasm.len(), native.len());
     for ((request, n), w) in requests.iter().zip(&native).zip(&wasm) {
         assert_eq!(n, w, "{:?}", request.query);

@@ -42,7 +42,7 @@ pub fn schema() -> Schema {
     let text = indexed.clone().set_stored();
     // Filter values, matched whole. Filters do not score, so they keep no field norms:
     // norms are fetched whole with the hot cache, a byte per article and field (about
-    // 5 KB of a first query after gzip at 10,000 pairs).
+    // 6 KB of a first query after gzip at 10,000 pairs).
     let keyword = TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()

@@ -11,6 +11,25 @@ use std::process::Command;
 use qiao::pipeline::{self, BuildError, BuildOptions, BuildReport};
 use scraper::{Html, Selector};
 
+/// Runs node (the JavaScript engine of the browsers' workers and pages) with `args`;
+/// its standard output, once it has succeeded.
+pub fn node<I, S>(args: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = Command::new("node")
+        .args(args)
+        .output()
+        .expect("node runs the tests' JavaScript (apt-get install nodejs)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// The fixture sites' `site.toml`; the pipeline's unit tests read the same file.
 pub const SITE_TOML: &str = include_str!("../../fixtures/site.toml");
 
