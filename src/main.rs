@@ -381,9 +381,7 @@ fn parse_alliance(value: &str) -> Result<String, String> {
 }
 
 fn search(out: &Path, request: &qiao_search::Request, json: bool) -> ExitCode {
-    let response = match qiao::search::open(out).and_then(|(engine, _)| {
-        qiao::search::run(&engine, &out.join(qiao::search::SEARCH_DIR), request)
-    }) {
+    let response = match qiao::search::query(out, request) {
         Ok(r) => r,
         Err(msg) => {
             eprintln!("error: {msg}");

@@ -18,7 +18,7 @@ use qiao_search::writer::{self, IndexDoc};
 use qiao_search::{Engine, tantivy};
 
 use crate::assets::{checksum, fingerprint};
-use crate::lang::Lang;
+use crate::lang::{Lang, PerLang};
 use crate::site::Site;
 use crate::urls::Link;
 
@@ -42,7 +42,7 @@ pub struct Manifest {
     pub hot: Option<ManifestFile>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ManifestFile {
     /// tantivy's name for the file.
     pub name: String,
@@ -60,91 +60,130 @@ pub struct ManifestFile {
     pub whole: bool,
 }
 
+/// The manifest of the whole index (`None`), or of one language's part of it, which is
+/// what that language's search page opens: a reader searching Chinese never fetches the
+/// norms, columns and term dictionary of the English articles.
+pub fn manifest_name(lang: Option<Lang>) -> String {
+    match lang {
+        None => MANIFEST.to_owned(),
+        Some(lang) => format!("manifest.{}.json", lang.code()),
+    }
+}
+
+/// Whether the file `name` in `search/` is a manifest: never fingerprinted, rewritten in
+/// place after the files it names.
+pub fn is_manifest(name: &str) -> bool {
+    std::iter::once(None)
+        .chain(Lang::ALL.map(Some))
+        .any(|lang| name == manifest_name(lang))
+}
+
 /// Every file of `search/`: `(path inside the output, contents)`.
 pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let docs = Lang::ALL
-        .into_iter()
-        .flat_map(|lang| site.articles(lang).iter().map(move |a| (lang, a)));
-    let dates: Vec<String> = Lang::ALL
-        .into_iter()
-        .flat_map(|lang| site.articles(lang).iter().map(|a| a.date.to_string()))
-        .collect();
-    let links: Vec<Link> = Lang::ALL
-        .into_iter()
-        .flat_map(|lang| {
-            site.articles(lang)
-                .iter()
-                .map(|a| site.urls.link(&a.path()))
-        })
-        .collect();
-    let index_docs = docs
-        .zip(dates.iter().zip(&links))
-        .map(|((lang, a), (date, url))| IndexDoc {
-            slug: a.slug.as_str(),
-            lang: lang.code(),
-            title: &a.title,
-            summary: &a.summary,
-            // Derived here rather than kept beside the HTML: at 10,000 articles the copy
-            // would cost about 100 MB of peak memory.
-            body: plain_text(&a.html),
-            date,
-            alliances: a.alliances.iter().map(|k| k.as_str()).collect(),
-            countries: a.countries.iter().map(|c| c.as_str()).collect(),
-            url: url.as_str(),
+    let failed = |e: tantivy::TantivyError| format!("writing the search index failed: {e}");
+    let dates = PerLang::by(|lang| {
+        (site.articles(lang).iter())
+            .map(|a| a.date.to_string())
+            .collect::<Vec<_>>()
+    });
+    let links = PerLang::by(|lang| {
+        (site.articles(lang).iter())
+            .map(|a| site.urls.link(&a.path()))
+            .collect::<Vec<Link>>()
+    });
+    let parts = Lang::ALL.map(|lang| {
+        let articles = site.articles(lang).iter();
+        articles
+            .zip(dates.get(lang).iter().zip(links.get(lang)))
+            .map(move |(a, (date, url))| IndexDoc {
+                slug: a.slug.as_str(),
+                lang: lang.code(),
+                title: &a.title,
+                summary: &a.summary,
+                // Derived here rather than kept beside the HTML: at 10,000 articles the
+                // copy would cost about 100 MB of peak memory.
+                body: plain_text(&a.html),
+                date,
+                alliances: a.alliances.iter().map(|k| k.as_str()).collect(),
+                countries: a.countries.iter().map(|c| c.as_str()).collect(),
+                url: url.as_str(),
+            })
+    });
+    let written = writer::write(parts).map_err(failed)?;
+
+    // Every file to publish, each once: the index files, then each part's `meta.json`.
+    // A scope is the numbers in it of the files one manifest names, `meta.json` first.
+    let mut published = written.files;
+    let mut scopes = vec![(None, (0..published.len()).collect::<Vec<usize>>())];
+    for (lang, part) in Lang::ALL.into_iter().zip(written.parts) {
+        let meta = published.len();
+        published.push(writer::IndexFile {
+            name: "meta.json".into(),
+            bytes: part.meta,
         });
-    let mut index =
-        writer::write(index_docs).map_err(|e| format!("writing the search index failed: {e}"))?;
+        scopes.push((
+            Some(lang),
+            std::iter::once(meta).chain(part.files).collect(),
+        ));
+    }
+    let hot = hot_caches(&mut published, &scopes).map_err(failed)?;
 
-    let hot_bytes =
-        hot_cache(&mut index).map_err(|e| format!("writing the search index failed: {e}"))?;
-
-    let mut out = Vec::with_capacity(index.len() + 3);
-    let mut entries = Vec::with_capacity(index.len());
-    for file in index {
-        let url = fingerprint(&file.name, &file.bytes);
-        entries.push(ManifestFile {
+    let entries: Vec<ManifestFile> = (published.iter())
+        .map(|file| ManifestFile {
             // The term dictionaries: tantivy loads each whole to open the index.
             whole: file.name.ends_with(".term"),
-            name: file.name,
-            url: url.clone(),
+            name: file.name.clone(),
+            url: fingerprint(&file.name, &file.bytes),
             len: file.bytes.len(),
             xxh3: Some(checksum(&file.bytes)),
-        });
-        out.push((format!("{SEARCH_DIR}/{url}"), file.bytes));
-    }
+        })
+        .collect();
     let wasm = fingerprint("qiao-search.wasm", WASM);
+    let mut out = Vec::with_capacity(published.len() + 3 * scopes.len() + 1);
+    for ((lang, scope), hot_bytes) in scopes.iter().zip(hot) {
+        let hot_url = fingerprint("hot.bin", &hot_bytes);
+        let manifest = Manifest {
+            wasm: wasm.clone(),
+            files: scope.iter().map(|&n| entries[n].clone()).collect(),
+            hot: Some(ManifestFile {
+                name: String::new(),
+                url: hot_url.clone(),
+                len: hot_bytes.len(),
+                xxh3: Some(checksum(&hot_bytes)),
+                whole: true,
+            }),
+        };
+        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
+        out.push((format!("{SEARCH_DIR}/{hot_url}"), hot_bytes));
+        out.push((format!("{SEARCH_DIR}/{}", manifest_name(*lang)), json));
+    }
+    for (file, entry) in published.into_iter().zip(&entries) {
+        out.push((format!("{SEARCH_DIR}/{}", entry.url), file.bytes));
+    }
     out.push((format!("{SEARCH_DIR}/{wasm}"), WASM.to_vec()));
-    let hot_url = fingerprint("hot.bin", &hot_bytes);
-    let hot = ManifestFile {
-        name: String::new(),
-        url: hot_url.clone(),
-        len: hot_bytes.len(),
-        xxh3: Some(checksum(&hot_bytes)),
-        whole: true,
-    };
-    out.push((format!("{SEARCH_DIR}/{hot_url}"), hot_bytes));
-    let manifest = Manifest {
-        wasm,
-        files: entries,
-        hot: Some(hot),
-    };
-    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
-    out.push((format!("{SEARCH_DIR}/{MANIFEST}"), json));
+    // A site in one language has a part equal to the whole: the same `meta.json` and hot
+    // cache, under the same content-hashed names, written once.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|(path, _)| seen.insert(path.clone()));
     Ok(out)
 }
 
-/// The index blocks that opening the index and any search read whatever the words: a
-/// search for a word no site has, asking for counts only, touches each field's term
-/// dictionary, norms and facet columns but no postings of real words and no stored
+/// For each scope, the index blocks that opening it and any search read whatever the
+/// words: a search for a word no site has, asking for counts only, touches each field's
+/// term dictionary, norms and facet columns but no postings of real words and no stored
 /// documents. Recorded through the browser's own block cache, so the blocks line up.
 /// The field norms (a byte per article and field) are taken whole: every query scores
 /// with them, each hit in a different block. The term dictionaries are left out: the
 /// browser fetches them whole (see [`ManifestFile::whole`]), which also shows it whether
 /// they are intact, as a copy made at build time could not.
 ///
-/// The files' bytes are lent to the reader and given back rather than copied: at 100,000
-/// pairs a copy would add the whole index, about 470 MB, to the build's peak memory.
-fn hot_cache(index: &mut [writer::IndexFile]) -> tantivy::Result<Vec<u8>> {
+/// The files' bytes are lent to the readers and given back rather than copied: at
+/// 100,000 pairs a copy would add the whole index, about 470 MB, to the build's peak
+/// memory.
+fn hot_caches(
+    index: &mut [writer::IndexFile],
+    scopes: &[(Option<Lang>, Vec<usize>)],
+) -> tantivy::Result<Vec<Vec<u8>>> {
     use std::sync::Arc;
     struct Lent(Vec<Arc<Vec<u8>>>);
     impl Fetch for Lent {
@@ -152,19 +191,24 @@ fn hot_cache(index: &mut [writer::IndexFile]) -> tantivy::Result<Vec<u8>> {
             Ok(self.0[file][range].to_vec())
         }
     }
-    let files: Vec<FileEntry> = index
-        .iter()
-        .map(|f| FileEntry {
-            name: f.name.clone(),
-            len: f.bytes.len(),
-        })
-        .collect();
     let lent: Vec<Arc<Vec<u8>>> = (index.iter_mut())
         .map(|f| Arc::new(std::mem::take(&mut f.bytes)))
         .collect();
-    let recorded = record_hot_cache(files, Lent(lent.clone()));
+    let recorded = (scopes.iter())
+        .map(|(lang, scope)| {
+            let files = (scope.iter())
+                .map(|&n| FileEntry {
+                    name: index[n].name.clone(),
+                    len: lent[n].len(),
+                })
+                .collect();
+            let source = Lent(scope.iter().map(|&n| Arc::clone(&lent[n])).collect());
+            let langs = lang.map_or(Lang::ALL.to_vec(), |lang| vec![lang]);
+            record_hot_cache(files, source, &langs)
+        })
+        .collect();
     for (file, bytes) in index.iter_mut().zip(lent) {
-        // The reader is gone with `record_hot_cache`, so each file has one owner again.
+        // The readers are gone with `record_hot_cache`, so each file has one owner again.
         file.bytes = Arc::try_unwrap(bytes).unwrap_or_else(|shared| shared.to_vec());
     }
     recorded
@@ -173,6 +217,7 @@ fn hot_cache(index: &mut [writer::IndexFile]) -> tantivy::Result<Vec<u8>> {
 fn record_hot_cache(
     files: Vec<FileEntry>,
     source: impl Fetch + 'static,
+    langs: &[Lang],
 ) -> tantivy::Result<Vec<u8>> {
     let norms: Vec<(String, usize)> = (files.iter())
         .filter(|f| f.name.ends_with(".fieldnorm"))
@@ -180,7 +225,7 @@ fn record_hot_cache(
         .collect();
     let directory = RangeDirectory::new(files, source);
     let engine = tantivy::Index::open(directory.clone()).and_then(Engine::open)?;
-    for lang in Lang::ALL {
+    for lang in langs {
         engine.search(&qiao_search::Request {
             query: "qiaohotcache".into(),
             lang: Some(lang.code().into()),
@@ -260,17 +305,18 @@ pub fn damaged(dir: &Path, what: &str, why: impl std::fmt::Display) -> String {
 }
 
 /// Opens the index of a built site (`OUT/search/`), as the browser would, after checking
-/// every file against the manifest's length and checksum.
-pub fn open(out: &Path) -> Result<(Engine, RangeDirectory), String> {
+/// every file against the manifest's length and checksum: with a language, that
+/// language's part, as its search page does; without, the whole index.
+pub fn open(out: &Path, lang: Option<Lang>) -> Result<(Engine, RangeDirectory), String> {
     let dir = out.join(SEARCH_DIR);
-    let bytes = std::fs::read(dir.join(MANIFEST)).map_err(|e| {
+    let name = manifest_name(lang);
+    let bytes = std::fs::read(dir.join(&name)).map_err(|e| {
         format!(
             "no search index in {} ({e}); run `qiao build` first",
             dir.display()
         )
     })?;
-    let manifest: Manifest =
-        serde_json::from_slice(&bytes).map_err(|e| damaged(&dir, MANIFEST, e))?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| damaged(&dir, &name, e))?;
     let read = |f: &ManifestFile| -> Result<Vec<u8>, String> {
         let bytes = std::fs::read(dir.join(&f.url)).map_err(|e| damaged(&dir, &f.url, e))?;
         if bytes.len() != f.len {
@@ -309,6 +355,14 @@ pub fn open(out: &Path) -> Result<(Engine, RangeDirectory), String> {
         tantivy::Index::open(directory.clone()).and_then(Engine::open)
     })?;
     Ok((engine, directory))
+}
+
+/// Answers `request` from the built site in `out` as its search page would: a request in
+/// one language from that language's part of the index, any other from the whole.
+pub fn query(out: &Path, request: &qiao_search::Request) -> Result<qiao_search::Response, String> {
+    let lang = request.lang.as_deref().and_then(Lang::from_code);
+    let (engine, _) = open(out, lang)?;
+    run(&engine, &out.join(SEARCH_DIR), request)
 }
 
 /// Runs a query; any failure is reported as damage (see [`guarded`]).

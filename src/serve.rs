@@ -449,7 +449,7 @@ fn rewatch(watcher: &mut notify::RecommendedWatcher, folder: &Path) {
     }
 }
 
-/// Keeps the search files now in `out` (all but the manifest) in `retired`, in place of
+/// Keeps the search files now in `out` (all but the manifests) in `retired`, in place of
 /// those kept before: by now every open page has been told of the index that replaced
 /// them, and has reloaded. Hard links cost nothing; the index files' names hold a hash of
 /// their contents, so the output never rewrites them in place.
@@ -465,7 +465,7 @@ fn retire_search_files(out: &Path, retired: &Path) -> std::io::Result<()> {
         let entry = entry?;
         let name = entry.file_name();
         // Only plain files: a link here would be served from outside the output.
-        if name == crate::search::MANIFEST || !entry.file_type()?.is_file() {
+        if crate::search::is_manifest(&name.to_string_lossy()) || !entry.file_type()?.is_file() {
             continue;
         }
         let (file, kept) = (entry.path(), to.join(&name));

@@ -141,8 +141,12 @@ impl Cache {
         let (manifest, rest): (Vec<_>, Vec<_>) = files
             .iter()
             .map(|(p, bytes)| (p.as_str(), bytes.as_slice()))
-            .partition(|(p, _)| p.ends_with(search::MANIFEST));
-        // Index files first, the manifest that names them last.
+            .partition(|(p, _)| {
+                Path::new(p)
+                    .file_name()
+                    .is_some_and(|name| search::is_manifest(&name.to_string_lossy()))
+            });
+        // Index files first, the manifests that name them last.
         let write: Vec<_> = rest.into_iter().chain(manifest).collect();
         let new: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
         let stale: Vec<&Path> = (self.search.iter())

@@ -82,7 +82,7 @@ fn searching_in_chromium_finds_filters_and_updates() {
 fn a_missing_index_shows_a_message() {
     let site = search_site();
     let server = Server::start(site.root());
-    std::fs::remove_file(server.out_dir().join("search/manifest.json")).unwrap();
+    std::fs::remove_file(server.out_dir().join("search/manifest.en.json")).unwrap();
     let b = Browser::start();
     b.goto(&format!("{}/en/search/?q=Luban", server.base));
     let message = search_error(&b);
@@ -97,7 +97,7 @@ fn a_truncated_index_file_shows_a_message() {
     let site = search_site();
     let server = Server::start(site.root());
     let dir = server.out_dir().join("search");
-    let term = index_file(&dir, |name| name.ends_with(".term"));
+    let term = index_file(&dir, "zh", |name| name.ends_with(".term"));
     let bytes = std::fs::read(&term).unwrap();
     std::fs::write(&term, &bytes[..bytes.len() / 3]).unwrap();
     let b = Browser::start();
@@ -114,11 +114,15 @@ fn flipped_bytes_in_the_term_dictionary_show_the_damaged_message() {
     let site = crate::support::typing_site();
     let server = Server::start(site.root());
     let dir = server.out_dir().join("search");
-    let term = index_file(&dir, |name| name.ends_with(".term"));
+    let term = index_file(&dir, "en", |name| name.ends_with(".term"));
     let mut bytes = std::fs::read(&term).unwrap();
-    let mid = bytes.len() / 2;
-    for b in &mut bytes[mid - 8..mid + 8] {
-        *b ^= 0xFF;
+    // Sixteen bytes in each eighth of the file: a query walks only part of the
+    // dictionary, and damage elsewhere would go unseen.
+    for eighth in 1..8 {
+        let at = bytes.len() * eighth / 8;
+        for b in &mut bytes[at - 8..at + 8] {
+            *b ^= 0xFF;
+        }
     }
     std::fs::write(&term, &bytes).unwrap();
     let b = Browser::start();
@@ -135,7 +139,7 @@ fn a_truncated_hot_cache_shows_the_damaged_message() {
     let site = search_site();
     let server = Server::start(site.root());
     let dir = server.out_dir().join("search");
-    let hot = index_file(&dir, |name| name.starts_with("hot."));
+    let hot = index_file(&dir, "en", |name| name.starts_with("hot."));
     let bytes = std::fs::read(&hot).unwrap();
     std::fs::write(&hot, &bytes[..bytes.len() / 2]).unwrap();
     let b = Browser::start();
@@ -147,13 +151,17 @@ fn a_truncated_hot_cache_shows_the_damaged_message() {
     );
 }
 
-/// The file of the search index whose name `is` picks.
-fn index_file(dir: &std::path::Path, is: impl Fn(&str) -> bool) -> std::path::PathBuf {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.file_name().is_some_and(|n| is(&n.to_string_lossy())))
+/// The file whose name `is` picks among those the search page in `lang` reads: the files
+/// and the hot cache its manifest (`manifest.{lang}.json`) names.
+fn index_file(dir: &std::path::Path, lang: &str, is: impl Fn(&str) -> bool) -> std::path::PathBuf {
+    let manifest = std::fs::read(dir.join(format!("manifest.{lang}.json"))).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    let files = manifest["files"].as_array().unwrap().iter();
+    std::iter::once(&manifest["hot"])
+        .chain(files)
+        .filter_map(|f| f["url"].as_str())
+        .find(|name| is(name))
+        .map(|name| dir.join(name))
         .unwrap_or_else(|| panic!("no such file in {}", dir.display()))
 }
 

@@ -670,7 +670,7 @@ fn a_site_without_articles_builds_browses_and_searches() {
     assert!(site.page("/zh/tags/").select(".terms li").is_empty());
     let feed = std::fs::read_to_string(site.out().join("en/atom.xml")).unwrap();
     assert!(!feed.contains("<entry>"), "{feed}");
-    let (engine, _) = qiao::search::open(&site.out()).unwrap();
+    let (engine, _) = qiao::search::open(&site.out(), None).unwrap();
     let r = engine
         .search(&qiao_search::Request {
             query: "鲁班工坊 workshop".into(),

@@ -62,7 +62,7 @@ impl<'a> View<'a> {
             manifest: self.link(&urls::file(&format!(
                 "{}/{}",
                 crate::search::SEARCH_DIR,
-                crate::search::MANIFEST
+                crate::search::manifest_name(Some(lang))
             ))),
             strings,
             alliances: config
