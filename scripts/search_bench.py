@@ -77,7 +77,8 @@ def serve(root, counter):
             head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
             data = head.encode() + body
             self.wfile.write(data)
-            counter.add(self.path, status, len(data))
+            ranged = self.headers.get("Range")
+            counter.add(self.path + (f" [{ranged}]" if ranged else ""), status, len(data))
 
         def do_GET(self):
             path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)

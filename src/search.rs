@@ -26,12 +26,13 @@ use crate::urls::Link;
 pub const SEARCH_DIR: &str = "search";
 pub const MANIFEST: &str = "manifest.json";
 
-/// The searcher, compiled from `crates/qiao-search-wasm` by build.rs.
-pub static WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/qiao_search.wasm"));
+/// The searcher, compiled from `crates/qiao-search-wasm` by build.rs, in the `.lzma`
+/// format that the search worker unpacks (see build.rs).
+pub static WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/qiao_search.wasm.lzma"));
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Manifest {
-    /// The searcher's file name, inside `search/`.
+    /// The searcher's file name, inside `search/`: a `.wasm` module in the `.lzma` format.
     pub wasm: String,
     /// Index files in the order the searcher numbers them; `meta.json` first.
     pub files: Vec<ManifestFile>,
@@ -138,7 +139,7 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
             xxh3: Some(checksum(&file.bytes)),
         })
         .collect();
-    let wasm = fingerprint("qiao-search.wasm", WASM);
+    let wasm = fingerprint("qiao-search.wasm.lzma", WASM);
     let mut out = Vec::with_capacity(published.len() + 3 * scopes.len() + 1);
     for ((lang, scope), hot_bytes) in scopes.iter().zip(hot) {
         let hot_url = fingerprint("hot.bin", &hot_bytes);

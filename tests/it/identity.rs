@@ -27,8 +27,8 @@ fn listing(out: &Path) -> String {
     let searcher = tree.keys().find_map(|path| {
         let name = path.strip_prefix(out).unwrap_or(path).to_str()?;
         let fingerprint = name
-            .strip_prefix("search/qiao-search.")?
-            .strip_suffix(".wasm")?;
+            .strip_prefix("search/qiao-search.wasm.")?
+            .strip_suffix(".lzma")?;
         Some((path.clone(), fingerprint.to_owned()))
     });
     tree.iter()

@@ -5,9 +5,15 @@
 // usage: node harness.mjs <built site folder> <requests.json>
 import fs from "node:fs";
 import path from "node:path";
+import vm from "node:vm";
 
 const [out, requestsFile] = process.argv.slice(2);
 const dir = path.join(out, "search");
+// The searcher is published compressed; it is unpacked by the built site's own worker
+// script, so its decoder is tested on every module.
+const worker = { self: {} };
+vm.createContext(worker);
+vm.runInContext(fs.readFileSync(path.join(dir, "worker.js"), "utf8"), worker);
 
 // One searcher per manifest, as the search page opens its language's part of the index
 // (`manifest.zh.json`) and a request without a language needs the whole (`manifest.json`).
@@ -34,7 +40,7 @@ async function searcher(manifestName) {
     const len = new DataView(exports.memory.buffer).getUint32(ptr, true);
     return JSON.parse(new TextDecoder().decode(new Uint8Array(exports.memory.buffer, ptr + 4, len)));
   }
-  const wasm = fs.readFileSync(path.join(dir, manifest.wasm));
+  const wasm = worker.unlzma(new Uint8Array(fs.readFileSync(path.join(dir, manifest.wasm))));
   const { instance } = await WebAssembly.instantiate(wasm, { env: { qiao_fetch } });
   exports = instance.exports;
   const lines = manifest.files.map((f) => `${f.name}\t${f.len}\n`).join("");
