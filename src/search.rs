@@ -234,6 +234,7 @@ fn record_hot_cache(
             ..qiao_search::Request::default()
         })?;
     }
+    engine.read_facet_postings()?;
     for (name, len) in norms {
         tantivy::Directory::get_file_handle(&directory, Path::new(&name))?.read_bytes(0..len)?;
     }

@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
-use tantivy::columnar::StrColumn;
+
+use tantivy::postings::SegmentPostings;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery,
     Query, TermQuery,
@@ -15,8 +17,8 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{
-    DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, SegmentOrdinal,
-    SegmentReader, TantivyDocument, Term,
+    DocAddress, DocId, DocSet, Index, IndexReader, InvertedIndexReader, ReloadPolicy, Score,
+    Searcher, SegmentOrdinal, SegmentReader, TERMINATED, TantivyDocument, Term,
 };
 
 use crate::analysis::{self, TOKENIZER};
@@ -106,6 +108,20 @@ impl Engine {
         Ok(Engine { reader, fields })
     }
 
+    /// Reads the postings that facet counts read, all of them, as any search with a match
+    /// does: for the hot cache, which is recorded by reading (see `search::hot_caches`).
+    pub fn read_facet_postings(&self) -> tantivy::Result<()> {
+        let f = self.fields;
+        for segment in self.reader.searcher().segment_readers() {
+            for field in [f.alliances, f.countries, f.year] {
+                for_each_value(&*segment.inverted_index(field)?, |_, postings| {
+                    while postings.advance() != TERMINATED {}
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// Answers one request: the words parsed into a query, narrowed by the filters, the
     /// best hits with their snippets, and the facets over every match.
     pub fn search(&self, request: &Request) -> tantivy::Result<Response> {
@@ -122,7 +138,7 @@ impl Engine {
         let query = self.filtered(user_query, request);
         // A limit of 0 asks for the count and the facets only.
         let limit = request.limit.unwrap_or(10).min(MAX_LIMIT);
-        let Collected { top, total, facets } = collect(&searcher, &query, limit)?;
+        let Collected { top, total, facets } = collect(&searcher, self.fields, &query, limit)?;
         let snippets = Snippets::new(&searcher, &query, self.fields);
         let hits = top
             .into_iter()
@@ -220,27 +236,20 @@ struct Collected {
 
 /// The best `limit` hits (at least one is collected, so that a limit of 0 still counts),
 /// the number of matches and the facets, in one pass.
-fn collect(searcher: &Searcher, query: &dyn Query, limit: usize) -> tantivy::Result<Collected> {
+fn collect(
+    searcher: &Searcher,
+    fields: Fields,
+    query: &dyn Query,
+    limit: usize,
+) -> tantivy::Result<Collected> {
     let collectors = (
         TopDocs::with_limit(limit.max(1)).order_by_score(),
         Count,
-        (
-            FieldCounts(crate::schema::ALLIANCES),
-            FieldCounts(crate::schema::COUNTRIES),
-            FieldCounts(crate::schema::YEAR),
-        ),
+        FacetCounts(fields),
     );
-    let (mut top, total, (alliances, countries, years)) = searcher.search(query, &collectors)?;
+    let (mut top, total, facets) = searcher.search(query, &collectors)?;
     top.truncate(limit);
-    Ok(Collected {
-        top,
-        total,
-        facets: Facets {
-            alliances,
-            countries,
-            years,
-        },
-    })
+    Ok(Collected { top, total, facets })
 }
 
 /// Excerpts of a hit with the query's words marked.
@@ -650,28 +659,45 @@ fn truncate_query(query: &str) -> (String, bool) {
     }
 }
 
-/// Counts the values of a multi-valued string fast field over the matching documents.
-struct FieldCounts(&'static str);
+/// Counts the values of the filter fields (alliances, countries, year) over the matching
+/// documents, from each value's postings: a doc-id list per alliance, country and year,
+/// which together are a third of the size of the same facts as fast-field columns (read
+/// whole when opened), and which the hot cache holds (see [`Engine::read_facet_postings`]).
+struct FacetCounts(Fields);
 
-struct SegmentCounts {
-    column: Option<StrColumn>,
-    counts: Vec<u64>,
+struct SegmentFacets {
+    /// Whether each document matches.
+    matched: Vec<bool>,
+    any: bool,
+    /// Per facet field, its postings in this segment.
+    fields: [Arc<InvertedIndexReader>; 3],
 }
 
-impl Collector for FieldCounts {
-    type Fruit = BTreeMap<String, u64>;
-    type Child = SegmentCounts;
+impl FacetCounts {
+    fn fields(&self) -> [Field; 3] {
+        let f = self.0;
+        [f.alliances, f.countries, f.year]
+    }
+}
+
+impl Collector for FacetCounts {
+    type Fruit = Facets;
+    type Child = SegmentFacets;
 
     fn for_segment(
         &self,
         _: SegmentOrdinal,
         reader: &SegmentReader,
-    ) -> tantivy::Result<SegmentCounts> {
-        let column = reader.fast_fields().str(self.0)?;
-        let terms = column.as_ref().map_or(0, |c| c.num_terms());
-        Ok(SegmentCounts {
-            column,
-            counts: vec![0; terms],
+    ) -> tantivy::Result<SegmentFacets> {
+        let [a, c, y] = self.fields();
+        Ok(SegmentFacets {
+            matched: vec![false; reader.max_doc() as usize],
+            any: false,
+            fields: [
+                reader.inverted_index(a)?,
+                reader.inverted_index(c)?,
+                reader.inverted_index(y)?,
+            ],
         })
     }
 
@@ -679,40 +705,75 @@ impl Collector for FieldCounts {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<BTreeMap<String, u64>>) -> tantivy::Result<Self::Fruit> {
-        let mut all = BTreeMap::new();
+    fn merge_fruits(&self, fruits: Vec<tantivy::Result<Facets>>) -> tantivy::Result<Facets> {
+        let mut all = Facets::default();
         for fruit in fruits {
-            for (k, n) in fruit {
-                *all.entry(k).or_default() += n;
+            let fruit = fruit?;
+            for (into, from) in [
+                (&mut all.alliances, fruit.alliances),
+                (&mut all.countries, fruit.countries),
+                (&mut all.years, fruit.years),
+            ] {
+                for (k, n) in from {
+                    *into.entry(k).or_default() += n;
+                }
             }
         }
         Ok(all)
     }
 }
 
-impl SegmentCollector for SegmentCounts {
-    type Fruit = BTreeMap<String, u64>;
+impl SegmentCollector for SegmentFacets {
+    type Fruit = tantivy::Result<Facets>;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        if let Some(column) = &self.column {
-            for ord in column.term_ords(doc) {
-                self.counts[ord as usize] += 1;
-            }
+        if let Some(m) = self.matched.get_mut(doc as usize) {
+            *m = true;
+            self.any = true;
         }
     }
 
     fn harvest(self) -> Self::Fruit {
-        let mut out = BTreeMap::new();
-        if let Some(column) = &self.column {
-            let mut name = String::new();
-            for (ord, &n) in self.counts.iter().enumerate() {
-                if n > 0 && column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
-                    out.insert(name.clone(), n);
-                }
-            }
+        let mut facets = Facets::default();
+        if !self.any {
+            return Ok(facets);
         }
-        out
+        let [alliances, countries, years] = &self.fields;
+        for (index, into) in [
+            (alliances, &mut facets.alliances),
+            (countries, &mut facets.countries),
+            (years, &mut facets.years),
+        ] {
+            for_each_value(index, |value, postings| {
+                let mut n = 0;
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    n += u64::from(self.matched.get(doc as usize) == Some(&true));
+                    doc = postings.advance();
+                }
+                if n > 0 {
+                    into.insert(value.to_owned(), n);
+                }
+            })?;
+        }
+        Ok(facets)
     }
+}
+
+/// Calls `f` with each value of a filter field and its postings.
+fn for_each_value(
+    index: &InvertedIndexReader,
+    mut f: impl FnMut(&str, &mut SegmentPostings),
+) -> tantivy::Result<()> {
+    let mut terms = index.terms().stream()?;
+    while terms.advance() {
+        let mut postings =
+            index.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
+        if let Ok(value) = std::str::from_utf8(terms.key()) {
+            f(value, &mut postings);
+        }
+    }
+    Ok(())
 }
 
 /// The snippet as HTML of our own making: escaped text, matches in `<mark>`. Overlapping

@@ -1,8 +1,6 @@
 //! The fields of the search index, defined once for the writer and the readers.
 
-use tantivy::schema::{
-    FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
-};
+use tantivy::schema::{Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions};
 
 use crate::analysis::TOKENIZER;
 
@@ -63,11 +61,10 @@ pub fn schema() -> Schema {
     b.add_text_field(BODY, indexed);
     b.add_text_field(EXCERPT, STORED);
     b.add_text_field(DATE, STORED);
-    // Filter fields are also fast fields: facet counts read their columns, which touches
-    // only the values of matching documents instead of a facet dictionary.
-    b.add_text_field(YEAR, keyword.clone() | FAST);
-    b.add_text_field(ALLIANCES, keyword.clone() | FAST);
-    b.add_text_field(COUNTRIES, keyword | FAST);
+    // Facet counts read these fields' postings (see engine::FacetCounts).
+    b.add_text_field(YEAR, keyword.clone());
+    b.add_text_field(ALLIANCES, keyword.clone());
+    b.add_text_field(COUNTRIES, keyword);
     b.add_text_field(URL, STORED);
     b.build()
 }
