@@ -9,6 +9,11 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+// The searcher is published compressed (see src/lzma.rs); build.rs only compresses.
+#[path = "src/lzma.rs"]
+#[allow(dead_code)]
+mod lzma;
+
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 fn main() {
@@ -97,25 +102,8 @@ fn main() {
     let bytes =
         std::fs::read(&wasm).unwrap_or_else(|e| panic!("cannot read {}: {e}", wasm.display()));
     let packed = out_dir.join("qiao_search.wasm.lzma");
-    std::fs::write(&packed, lzma(&bytes))
+    std::fs::write(&packed, lzma::compress(&bytes))
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", packed.display()));
-}
-
-/// The searcher in the `.lzma` format, which the search worker unpacks (`unlzma` in
-/// static/search/worker.js): 282 KB where a static host's gzip sends 376 KB, the largest
-/// part of a reader's first search. xz's strongest preset; the header carries the real
-/// size (the encoder writes "unknown"), so the worker allocates the module once.
-fn lzma(wasm: &[u8]) -> Vec<u8> {
-    use liblzma::stream::{LzmaOptions, PRESET_EXTREME, Stream};
-    use std::io::Write;
-    let options = LzmaOptions::new_preset(9 | PRESET_EXTREME).expect("xz's preset 9e exists");
-    let stream = Stream::new_lzma_encoder(&options).expect("an LZMA encoder");
-    let mut encoder = liblzma::write::XzEncoder::new_stream(Vec::new(), stream);
-    encoder.write_all(wasm).expect("compressing into memory");
-    let mut packed = encoder.finish().expect("compressing into memory");
-    // Bytes 5..13: the uncompressed size, little-endian.
-    packed[5..13].copy_from_slice(&(wasm.len() as u64).to_le_bytes());
-    packed
 }
 
 /// Features rustc's wasm32-unknown-unknown output uses, which wasm-opt must accept.

@@ -31,6 +31,7 @@ pub mod i18n;
 pub mod images;
 pub mod lang;
 pub mod linkcheck;
+pub mod lzma;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;

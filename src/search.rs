@@ -19,6 +19,7 @@ use qiao_search::{Engine, tantivy};
 
 use crate::assets::{checksum, fingerprint};
 use crate::lang::{Lang, PerLang};
+use crate::lzma;
 use crate::site::Site;
 use crate::urls::Link;
 
@@ -36,9 +37,11 @@ pub struct Manifest {
     pub wasm: String,
     /// Index files in the order the searcher numbers them; `meta.json` first.
     pub files: Vec<ManifestFile>,
-    /// The hot cache: the index blocks every search reads, in one file the browser
-    /// fetches whole (compressed, cached for good) instead of as dozens of range reads.
-    /// Absent in manifests written before it was; its `name` is empty.
+    /// The hot cache: the index blocks every search reads (term dictionaries and norms
+    /// whole), in one file the browser fetches whole, in the `.lzma` format (see
+    /// src/lzma.rs) and cached for good, instead of as dozens of range reads, which are
+    /// fetched again on every visit. Absent in manifests written before it was; its
+    /// `name` is empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hot: Option<ManifestFile>,
 }
@@ -54,11 +57,6 @@ pub struct ManifestFile {
     /// before checksums were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub xxh3: Option<String>,
-    /// The browser fetches this file whole when it opens the index, as tantivy reads all
-    /// of it anyway: compressed, and kept by the browser's cache under its fingerprinted
-    /// name, where range answers are fetched again on every visit.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub whole: bool,
 }
 
 /// The manifest of the whole index (`None`), or of one language's part of it, which is
@@ -131,8 +129,6 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
 
     let entries: Vec<ManifestFile> = (published.iter())
         .map(|file| ManifestFile {
-            // The term dictionaries: tantivy loads each whole to open the index.
-            whole: file.name.ends_with(".term"),
             name: file.name.clone(),
             url: fingerprint(&file.name, &file.bytes),
             len: file.bytes.len(),
@@ -142,7 +138,8 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
     let wasm = fingerprint("qiao-search.wasm.lzma", WASM);
     let mut out = Vec::with_capacity(published.len() + 3 * scopes.len() + 1);
     for ((lang, scope), hot_bytes) in scopes.iter().zip(hot) {
-        let hot_url = fingerprint("hot.bin", &hot_bytes);
+        let hot_bytes = lzma::compress(&hot_bytes);
+        let hot_url = fingerprint("hot.bin.lzma", &hot_bytes);
         let manifest = Manifest {
             wasm: wasm.clone(),
             files: scope.iter().map(|&n| entries[n].clone()).collect(),
@@ -151,7 +148,6 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
                 url: hot_url.clone(),
                 len: hot_bytes.len(),
                 xxh3: Some(checksum(&hot_bytes)),
-                whole: true,
             }),
         };
         let json = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
@@ -171,12 +167,11 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
 
 /// For each scope, the index blocks that opening it and any search read whatever the
 /// words: a search for a word no site has, asking for counts only, touches each field's
-/// term dictionary, norms and facet columns but no postings of real words and no stored
+/// term dictionary, norms and facet postings but no postings of real words and no stored
 /// documents. Recorded through the browser's own block cache, so the blocks line up.
-/// The field norms (a byte per article and field) are taken whole: every query scores
-/// with them, each hit in a different block. The term dictionaries are left out: the
-/// browser fetches them whole (see [`ManifestFile::whole`]), which also shows it whether
-/// they are intact, as a copy made at build time could not.
+/// The term dictionaries and field norms (a byte per article and field) are taken whole:
+/// tantivy opens a dictionary whole, and every query scores with the norms, each hit in a
+/// different block.
 ///
 /// The files' bytes are lent to the readers and given back rather than copied: at
 /// 100,000 pairs a copy would add the whole index, about 470 MB, to the build's peak
@@ -220,8 +215,8 @@ fn record_hot_cache(
     source: impl Fetch + 'static,
     langs: &[Lang],
 ) -> tantivy::Result<Vec<u8>> {
-    let norms: Vec<(String, usize)> = (files.iter())
-        .filter(|f| f.name.ends_with(".fieldnorm"))
+    let whole: Vec<(String, usize)> = (files.iter())
+        .filter(|f| f.name.ends_with(".fieldnorm") || f.name.ends_with(".term"))
         .map(|f| (f.name.clone(), f.len))
         .collect();
     let directory = RangeDirectory::new(files, source);
@@ -235,10 +230,10 @@ fn record_hot_cache(
         })?;
     }
     engine.read_facet_postings()?;
-    for (name, len) in norms {
+    for (name, len) in whole {
         tantivy::Directory::get_file_handle(&directory, Path::new(&name))?.read_bytes(0..len)?;
     }
-    Ok(directory.hot_cache(|name| !name.ends_with(".term")))
+    Ok(directory.hot_cache())
 }
 
 /// The text of an article's HTML for the index: tags dropped (block ends become line
@@ -349,8 +344,8 @@ pub fn open(out: &Path, lang: Option<Lang>) -> Result<(Engine, RangeDirectory), 
     // Warmed from the hot cache as the browser's searcher is, so the CLI (and the tests
     // that compare it with the browser) search through the same blocks.
     if let Some(hot) = &manifest.hot {
-        directory
-            .warm(&read(hot)?)
+        crate::lzma::decompress(&read(hot)?)
+            .and_then(|bytes| directory.warm(&bytes))
             .map_err(|e| damaged(&dir, &hot.url, e))?;
     }
     let engine = guarded(&dir, || {

@@ -94,16 +94,18 @@ async function init(manifestUrl) {
   }
   files = manifest.files.map((f) => ({ url: new URL(f.url, base).href, len: f.len }));
   // The module and the hot cache (the index blocks every search reads) at once: both
-  // have fingerprinted names, so a returning reader's cache answers for both.
-  const [wasm, hot] = await Promise.all([
+  // have fingerprinted names, so a returning reader's cache answers for both. Both come
+  // in the .lzma format.
+  const [wasm, packedHot] = await Promise.all([
     fetch(new URL(manifest.wasm, base)),
     wholeFile(manifest.hot, base),
-    ...manifest.files.map((f, i) => f.whole && wholeFile(f, base).then((bytes) => wholeFiles.set(i, bytes))),
   ]);
   if (!wasm.ok) throw new Error("search module: HTTP " + wasm.status);
   let module;
+  let hot = packedHot;
   try {
     module = unlzma(new Uint8Array(await wasm.arrayBuffer()));
+    if (hot.length) hot = unlzma(hot);
   } catch (e) {
     problem = "damaged";
     throw e;
@@ -118,8 +120,7 @@ async function init(manifestUrl) {
   }
 }
 
-// A file the manifest says to fetch whole (the hot cache, the term dictionaries): an
-// ordinary GET, so it comes compressed and the browser's cache keeps it.
+// The hot cache, fetched whole: an ordinary GET, which the browser's cache keeps.
 async function wholeFile(entry, base) {
   if (!entry) return new Uint8Array(0);
   const res = await fetch(new URL(entry.url, base));

@@ -97,9 +97,11 @@ fn a_truncated_index_file_shows_a_message() {
     let site = search_site();
     let server = Server::start(site.root());
     let dir = server.out_dir().join("search");
-    let term = index_file(&dir, "zh", |name| name.ends_with(".term"));
-    let bytes = std::fs::read(&term).unwrap();
-    std::fs::write(&term, &bytes[..bytes.len() / 3]).unwrap();
+    // The postings, which the searcher reads by ranges (term dictionaries and norms
+    // come in the hot cache).
+    let postings = index_file(&dir, "zh", |name| name.ends_with(".idx"));
+    let bytes = std::fs::read(&postings).unwrap();
+    std::fs::write(&postings, &bytes[..16]).unwrap();
     let b = Browser::start();
     b.goto(&format!("{}/zh/search/?q=%E9%B2%81%E7%8F%AD", server.base));
     let message = search_error(&b);
@@ -110,21 +112,18 @@ fn a_truncated_index_file_shows_a_message() {
 }
 
 #[test]
-fn flipped_bytes_in_the_term_dictionary_show_the_damaged_message() {
+fn flipped_bytes_in_the_hot_cache_show_the_damaged_message() {
     let site = crate::support::typing_site();
     let server = Server::start(site.root());
     let dir = server.out_dir().join("search");
-    let term = index_file(&dir, "en", |name| name.ends_with(".term"));
-    let mut bytes = std::fs::read(&term).unwrap();
-    // Sixteen bytes in each eighth of the file: a query walks only part of the
-    // dictionary, and damage elsewhere would go unseen.
-    for eighth in 1..8 {
-        let at = bytes.len() * eighth / 8;
-        for b in &mut bytes[at - 8..at + 8] {
-            *b ^= 0xFF;
-        }
+    // It holds the term dictionaries: damage must stop the search, not misdirect it.
+    let hot = index_file(&dir, "en", |name| name.starts_with("hot."));
+    let mut bytes = std::fs::read(&hot).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid - 8..mid + 8] {
+        *b ^= 0xFF;
     }
-    std::fs::write(&term, &bytes).unwrap();
+    std::fs::write(&hot, &bytes).unwrap();
     let b = Browser::start();
     b.goto(&format!("{}/en/search/?q=Djibuti", server.base));
     let message = search_error(&b);

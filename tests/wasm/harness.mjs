@@ -45,7 +45,9 @@ async function searcher(manifestName) {
   exports = instance.exports;
   const lines = manifest.files.map((f) => `${f.name}\t${f.len}\n`).join("");
   // The hot cache, as the worker passes it: the blocks every search reads.
-  const hot = manifest.hot ? fs.readFileSync(path.join(dir, manifest.hot.url)) : new Uint8Array(0);
+  const hot = manifest.hot
+    ? worker.unlzma(new Uint8Array(fs.readFileSync(path.join(dir, manifest.hot.url))))
+    : new Uint8Array(0);
   if (withBytes(hot, (h, hn) => withString(lines, (p, n) => exports.qiao_open(p, n, h, hn))) !== 0) {
     console.error(JSON.stringify(readResult(exports.qiao_result())));
     process.exit(1);

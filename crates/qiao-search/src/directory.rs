@@ -29,7 +29,18 @@ use tantivy::directory::{
 pub const BLOCK: usize = 1024;
 
 /// The first bytes of a hot cache file, with its format version.
-const HOT_MAGIC: &[u8] = b"qiao-hot2";
+const HOT_MAGIC: &[u8] = b"qiao-hot3";
+/// After the magic: the checksum of the rest, u32 little endian.
+const HOT_HEADER: usize = HOT_MAGIC.len() + 4;
+
+/// 32-bit FNV-1a. The browser cannot check a file against the manifest's XXH3, and a
+/// damaged hot cache would otherwise be served as index bytes; this finds damage (not
+/// tampering) in a few lines of code in the searcher.
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5, |hash, &b| {
+        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
 
 /// Whether reads of the file `name` are fetched exactly rather than rounded to blocks.
 /// tantivy reads a stored-document block, a term's postings or its positions whole and
@@ -101,17 +112,16 @@ impl RangeDirectory {
         *lock(&self.inner.stats)
     }
 
-    /// The pieces fetched so far of the files whose names `keep` accepts, as a hot cache
-    /// file (see [`RangeDirectory::warm`]): `HOT_MAGIC`, then per piece its file number,
-    /// first byte and length (u32, little endian) and its bytes, in file and byte order
-    /// so the output is deterministic.
-    pub fn hot_cache(&self, keep: impl Fn(&str) -> bool) -> Vec<u8> {
+    /// The pieces fetched so far, as a hot cache file (see [`RangeDirectory::warm`]):
+    /// `HOT_MAGIC`, the checksum of what follows (see [`fnv1a`]), then per piece its file
+    /// number, first byte and length (u32, little endian) and its bytes, in file and byte
+    /// order so the output is deterministic.
+    pub fn hot_cache(&self) -> Vec<u8> {
         let pieces = lock(&self.inner.pieces);
-        let mut files: Vec<&usize> = (pieces.keys())
-            .filter(|file| keep(&self.inner.files[**file].name))
-            .collect();
+        let mut files: Vec<&usize> = pieces.keys().collect();
         files.sort();
         let mut out = HOT_MAGIC.to_vec();
+        out.extend_from_slice(&[0; 4]);
         for file in files {
             for (start, bytes) in &pieces[file] {
                 for n in [*file, *start, bytes.len()] {
@@ -120,6 +130,8 @@ impl RangeDirectory {
                 out.extend_from_slice(bytes);
             }
         }
+        let sum = fnv1a(&out[HOT_HEADER..]);
+        out[HOT_MAGIC.len()..HOT_HEADER].copy_from_slice(&sum.to_le_bytes());
         out
     }
 
@@ -135,9 +147,13 @@ impl RangeDirectory {
                 format!("the hot cache is damaged ({why})"),
             )
         };
-        let mut rest = hot
+        let (sum, mut rest) = hot
             .strip_prefix(HOT_MAGIC)
+            .and_then(|h| h.split_at_checked(4))
             .ok_or_else(|| damaged("not a hot cache"))?;
+        if *sum != fnv1a(rest).to_le_bytes() {
+            return Err(damaged("its checksum does not match"));
+        }
         let mut entries: Vec<(usize, usize, Arc<[u8]>)> = Vec::new();
         while !rest.is_empty() {
             let (head, tail) = rest
@@ -455,7 +471,7 @@ mod tests {
         let cold = one_file("a.idx", &data);
         let file = cold.get_file_handle(Path::new("a.idx")).unwrap();
         file.read_bytes(3 * BLOCK..data.len()).unwrap();
-        let hot = cold.hot_cache(|_| true);
+        let hot = cold.hot_cache();
 
         let warm = one_file("a.idx", &data);
         warm.warm(&hot).unwrap();
@@ -469,19 +485,29 @@ mod tests {
         assert_eq!(warm.stats().requests, 0, "served from the hot cache");
 
         let fresh = || one_file("a.idx", &data);
-        assert!(fresh().warm(&hot[..hot.len() - 1]).is_err(), "cut short");
+        let mut flipped = hot.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert!(fresh().warm(&flipped).is_err(), "a damaged byte");
         assert!(fresh().warm(b"something else").is_err(), "not a hot cache");
+        // Damage to the structure, with a checksum that fits it: refused all the same.
+        let sealed = |mut hot: Vec<u8>| {
+            let sum = fnv1a(&hot[HOT_HEADER..]);
+            hot[HOT_MAGIC.len()..HOT_HEADER].copy_from_slice(&sum.to_le_bytes());
+            hot
+        };
+        let cut = sealed(hot[..hot.len() - 1].to_vec());
+        assert!(fresh().warm(&cut).is_err(), "cut short");
         let mut wrong_file = hot.clone();
-        wrong_file[HOT_MAGIC.len()] = 7;
-        assert!(fresh().warm(&wrong_file).is_err(), "unknown file");
+        wrong_file[HOT_HEADER] = 7;
+        assert!(fresh().warm(&sealed(wrong_file)).is_err(), "unknown file");
         let mut wrong_len = hot.clone();
-        wrong_len[HOT_MAGIC.len() + 8] ^= 1;
+        wrong_len[HOT_HEADER + 8] ^= 1;
         assert!(
-            fresh().warm(&wrong_len).is_err(),
+            fresh().warm(&sealed(wrong_len)).is_err(),
             "a piece that does not fit"
         );
         let mut twice = hot.clone();
-        twice.extend_from_slice(&hot[HOT_MAGIC.len()..]);
-        assert!(fresh().warm(&twice).is_err(), "pieces that overlap");
+        twice.extend_from_slice(&hot[HOT_HEADER..]);
+        assert!(fresh().warm(&sealed(twice)).is_err(), "pieces that overlap");
     }
 }
