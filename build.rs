@@ -27,6 +27,7 @@ fn main() {
         "crates/qiao-search-wasm/Cargo.lock",
         "Cargo.lock",
         ".cargo/config.toml",
+        "src/lzma.rs",
     ] {
         println!("cargo:rerun-if-changed={path}");
     }

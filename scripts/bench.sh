@@ -116,8 +116,10 @@ for pairs in $SIZES; do
   fi
 
   echo "== search, $pairs pairs =="
-  wasm=$(find "$out/search" -name '*.wasm')
-  echo "wasm: $(stat -c %s "$wasm") B raw, $(gzip -9c "$wasm" | wc -c) B gzip -9"
+  wasm=$(find "$out/search" -name 'qiao-search.wasm.*.lzma')
+  raw=$(python3 -c 'import lzma, sys; sys.stdout.buffer.write(lzma.decompress(open(sys.argv[1], "rb").read(), lzma.FORMAT_ALONE))' "$wasm" | wc -c)
+  gz=$(python3 -c 'import gzip, lzma, sys; print(len(gzip.compress(lzma.decompress(open(sys.argv[1], "rb").read(), lzma.FORMAT_ALONE), 9)))' "$wasm")
+  echo "wasm: $raw B raw, $(stat -c %s "$wasm") B as published (.lzma), $gz B if it were gzip -9"
   ./target/release/examples/search_bytes "$out" "鲁班工坊" "职业教育合作" "Luban Workshop" "vocational training"
   # What a reader's browser downloads: headless Chromium against a local static-host server,
   # and Pagefind-extended over Hugo's build of the same corpus when both are installed.

@@ -14,7 +14,10 @@ const SIZE: std::ops::Range<usize> = 5..13;
 /// where the encoder writes "unknown", so the worker allocates the output once; the end
 /// marker stays, which decoders accept after a known size.
 pub fn compress(bytes: &[u8]) -> Vec<u8> {
-    let options = LzmaOptions::new_preset(9 | PRESET_EXTREME).expect("xz's preset 9e exists");
+    let mut options = LzmaOptions::new_preset(9 | PRESET_EXTREME).expect("xz's preset 9e exists");
+    // The preset's 64 MiB dictionary would make the encoder take about 670 MiB; one as
+    // large as the input compresses the same.
+    options.dict_size((bytes.len() as u32).next_power_of_two().max(4096));
     let stream = Stream::new_lzma_encoder(&options).expect("an LZMA encoder");
     let mut encoder = liblzma::write::XzEncoder::new_stream(Vec::new(), stream);
     encoder.write_all(bytes).expect("compressing into memory");
