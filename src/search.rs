@@ -77,6 +77,13 @@ pub fn is_manifest(name: &str) -> bool {
         .any(|lang| name == manifest_name(lang))
 }
 
+/// What one manifest names: the whole index (no language) or one language's part.
+struct Scope {
+    lang: Option<Lang>,
+    /// The numbers of its files among those published, `meta.json` first.
+    files: Vec<usize>,
+}
+
 /// Every file of `search/`: `(path inside the output, contents)`.
 pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
     let failed = |e: tantivy::TantivyError| format!("writing the search index failed: {e}");
@@ -111,19 +118,21 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
     let written = writer::write(parts).map_err(failed)?;
 
     // Every file to publish, each once: the index files, then each part's `meta.json`.
-    // A scope is the numbers in it of the files one manifest names, `meta.json` first.
     let mut published = written.files;
-    let mut scopes = vec![(None, (0..published.len()).collect::<Vec<usize>>())];
+    let mut scopes = vec![Scope {
+        lang: None,
+        files: (0..published.len()).collect(),
+    }];
     for (lang, part) in Lang::ALL.into_iter().zip(written.parts) {
         let meta = published.len();
         published.push(writer::IndexFile {
             name: "meta.json".into(),
             bytes: part.meta,
         });
-        scopes.push((
-            Some(lang),
-            std::iter::once(meta).chain(part.files).collect(),
-        ));
+        scopes.push(Scope {
+            lang: Some(lang),
+            files: std::iter::once(meta).chain(part.files).collect(),
+        });
     }
     let hot = hot_caches(&mut published, &scopes).map_err(failed)?;
 
@@ -137,12 +146,12 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
         .collect();
     let wasm = fingerprint("qiao-search.wasm.lzma", WASM);
     let mut out = Vec::with_capacity(published.len() + 3 * scopes.len() + 1);
-    for ((lang, scope), hot_bytes) in scopes.iter().zip(hot) {
+    for (scope, hot_bytes) in scopes.iter().zip(hot) {
         let hot_bytes = lzma::compress(&hot_bytes);
         let hot_url = fingerprint("hot.bin.lzma", &hot_bytes);
         let manifest = Manifest {
             wasm: wasm.clone(),
-            files: scope.iter().map(|&n| entries[n].clone()).collect(),
+            files: scope.files.iter().map(|&n| entries[n].clone()).collect(),
             hot: Some(ManifestFile {
                 name: String::new(),
                 url: hot_url.clone(),
@@ -152,7 +161,7 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
         };
         let json = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
         out.push((format!("{SEARCH_DIR}/{hot_url}"), hot_bytes));
-        out.push((format!("{SEARCH_DIR}/{}", manifest_name(*lang)), json));
+        out.push((format!("{SEARCH_DIR}/{}", manifest_name(scope.lang)), json));
     }
     for (file, entry) in published.into_iter().zip(&entries) {
         out.push((format!("{SEARCH_DIR}/{}", entry.url), file.bytes));
@@ -176,10 +185,7 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
 /// The files' bytes are lent to the readers and given back rather than copied: at
 /// 100,000 pairs a copy would add the whole index, about 470 MB, to the build's peak
 /// memory.
-fn hot_caches(
-    index: &mut [writer::IndexFile],
-    scopes: &[(Option<Lang>, Vec<usize>)],
-) -> tantivy::Result<Vec<Vec<u8>>> {
+fn hot_caches(index: &mut [writer::IndexFile], scopes: &[Scope]) -> tantivy::Result<Vec<Vec<u8>>> {
     use std::sync::Arc;
     struct Lent(Vec<Arc<Vec<u8>>>);
     impl Fetch for Lent {
@@ -191,15 +197,15 @@ fn hot_caches(
         .map(|f| Arc::new(std::mem::take(&mut f.bytes)))
         .collect();
     let recorded = (scopes.iter())
-        .map(|(lang, scope)| {
-            let files = (scope.iter())
+        .map(|scope| {
+            let files = (scope.files.iter())
                 .map(|&n| FileEntry {
                     name: index[n].name.clone(),
                     len: lent[n].len(),
                 })
                 .collect();
-            let source = Lent(scope.iter().map(|&n| Arc::clone(&lent[n])).collect());
-            let langs = lang.map_or(Lang::ALL.to_vec(), |lang| vec![lang]);
+            let source = Lent(scope.files.iter().map(|&n| Arc::clone(&lent[n])).collect());
+            let langs = scope.lang.map_or(Lang::ALL.to_vec(), |lang| vec![lang]);
             record_hot_cache(files, source, &langs)
         })
         .collect();

@@ -27,6 +27,44 @@ fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
+/// Each language's search page opens its own part of the index: a manifest naming only
+/// that language's segment, whose searcher finds only that language's articles even when
+/// asked for none, with the same hits (and facets) the whole index gives for the language.
+#[test]
+fn each_language_opens_its_own_part_of_the_index() {
+    let site = search_site();
+    let search = site.out().join("search");
+    let manifest = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(search.join(name)).unwrap()).unwrap()
+    };
+    // The segment files, without `meta.json`, which each manifest has its own of.
+    let segment_files = |m: &serde_json::Value| -> BTreeSet<String> {
+        (m["files"].as_array().unwrap().iter())
+            .filter(|f| f["name"] != "meta.json")
+            .map(|f| f["url"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = segment_files(&manifest("manifest.json"));
+    let zh = segment_files(&manifest("manifest.zh.json"));
+    let en = segment_files(&manifest("manifest.en.json"));
+    assert!(!zh.is_empty() && zh.is_disjoint(&en), "{zh:?} {en:?}");
+    assert_eq!(all, zh.union(&en).cloned().collect::<BTreeSet<_>>());
+
+    let (whole, _) = qiao::search::open(&site.out(), None).unwrap();
+    for lang in ["zh", "en"] {
+        let code = qiao::lang::Lang::from_code(lang);
+        let (part, _) = qiao::search::open(&site.out(), code).unwrap();
+        let r = part.search(&request("luban OR 鲁班", None)).unwrap();
+        assert!(
+            r.total > 0 && r.hits.iter().all(|h| h.lang == lang),
+            "{r:?}"
+        );
+        let from_whole = whole.search(&request("luban OR 鲁班", Some(lang))).unwrap();
+        assert_eq!(slugs(&r), slugs(&from_whole));
+        assert_eq!(r.facets, from_whole.facets);
+    }
+}
+
 #[test]
 fn exact_hit_sets_through_the_library() {
     let site = search_site();
