@@ -81,10 +81,17 @@ impl Site {
         self.write_bytes(rel, text.as_bytes())
     }
 
+    /// Writes the file whole, as editors save: through a hidden file renamed over it. A
+    /// write in place could be seen half done (empty) by a watching `qiao serve`, which
+    /// would then report an empty file instead of the error a test waits for.
     pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> &Self {
         let path = self.root().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
+        let dir = path.parent().unwrap();
+        std::fs::create_dir_all(dir).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy();
+        let partial = dir.join(format!(".{name}.partial"));
+        std::fs::write(&partial, bytes).unwrap();
+        std::fs::rename(&partial, &path).unwrap();
         self
     }
 
