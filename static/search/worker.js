@@ -169,14 +169,16 @@ self.onmessage = async (event) => {
   }
 };
 
-// The searcher comes LZMA-compressed (the `.lzma` format of xz and the LZMA SDK): 25%
-// smaller than the gzip a static host would send, the largest part of a first search.
-// Browsers decompress only gzip and deflate themselves, so this decoder (after the SDK's
-// LzmaSpec.cpp) unpacks it. Throws on data that is not a whole LZMA stream.
+// The searcher and the hot cache come LZMA-compressed (the `.lzma` format of xz and the
+// LZMA SDK; qiao's src/lzma.rs): a quarter smaller than the gzip a static host would send,
+// and the searcher is the largest part of a first search. Browsers decompress only gzip
+// and deflate themselves, so this decoder (after the SDK's LzmaSpec.cpp) unpacks them.
+// Throws on data that is not a whole LZMA stream; what it unpacks is checked after (the
+// module by compiling it, the hot cache by its checksum).
 function unlzma(input) {
-  if (input.length < 13) throw new Error("searcher: not an LZMA file");
+  if (input.length < 13) throw new Error("LZMA: not an LZMA file");
   let props = input[0];
-  if (props >= 9 * 5 * 5) throw new Error("searcher: bad LZMA properties");
+  if (props >= 9 * 5 * 5) throw new Error("LZMA: bad LZMA properties");
   const lc = props % 9;
   props = (props / 9) | 0;
   const lp = props % 5;
@@ -225,7 +227,7 @@ function unlzma(input) {
 
   const put = (b) => {
     if (pos === out.length) {
-      if (known) throw new Error("searcher: LZMA data longer than its size");
+      if (known) throw new Error("LZMA: LZMA data longer than its size");
       const bigger = new Uint8Array(out.length * 2);
       bigger.set(out);
       out = bigger;
@@ -244,7 +246,7 @@ function unlzma(input) {
     }
     let len;
     if (bit(isRep, state) === 1) {
-      if (pos === 0) throw new Error("searcher: bad LZMA data");
+      if (pos === 0) throw new Error("LZMA: bad LZMA data");
       if (bit(isRepG0, state) === 0) {
         if (bit(isRep0Long, (state << 4) + posState) === 0) {
           state = state < 7 ? 9 : 11;
@@ -288,13 +290,13 @@ function unlzma(input) {
         }
       }
       if (rep0 === 0xffffffff) break; // the end marker
-      if (rep0 >= pos) throw new Error("searcher: bad LZMA data");
+      if (rep0 >= pos) throw new Error("LZMA: bad LZMA data");
     }
     len += 2;
-    if (known && len > size - pos) throw new Error("searcher: bad LZMA data");
+    if (known && len > size - pos) throw new Error("LZMA: bad LZMA data");
     for (; len > 0; len--) put(out[pos - rep0 - 1]);
   }
-  if (known && pos !== size) throw new Error("searcher: LZMA data cut short");
+  if (known && pos !== size) throw new Error("LZMA: LZMA data cut short");
   return out.subarray(0, pos);
 }
 
@@ -304,12 +306,12 @@ class RangeDecoder {
     this.at = at;
     this.range = 0xffffffff;
     this.code = 0;
-    if (this.next() !== 0) throw new Error("searcher: bad LZMA data");
+    if (this.next() !== 0) throw new Error("LZMA: bad LZMA data");
     for (let i = 0; i < 4; i++) this.code = ((this.code << 8) | this.next()) >>> 0;
   }
 
   next() {
-    if (this.at >= this.input.length) throw new Error("searcher: LZMA data cut short");
+    if (this.at >= this.input.length) throw new Error("LZMA: LZMA data cut short");
     return this.input[this.at++];
   }
 
