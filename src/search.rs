@@ -69,9 +69,10 @@ pub fn manifest_name(lang: Option<Lang>) -> String {
     }
 }
 
-/// Whether the file `name` in `search/` is a manifest: never fingerprinted, rewritten in
-/// place after the files it names.
-pub fn is_manifest(name: &str) -> bool {
+/// Whether the file at `path` (in `search/`, `/`-separated, or a bare name) is a
+/// manifest: never fingerprinted, rewritten in place after the files it names.
+pub fn is_manifest(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
     std::iter::once(None)
         .chain(Lang::ALL.map(Some))
         .any(|lang| name == manifest_name(lang))

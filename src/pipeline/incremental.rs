@@ -141,11 +141,7 @@ impl Cache {
         let (manifest, rest): (Vec<_>, Vec<_>) = files
             .iter()
             .map(|(p, bytes)| (p.as_str(), bytes.as_slice()))
-            .partition(|(p, _)| {
-                Path::new(p)
-                    .file_name()
-                    .is_some_and(|name| search::is_manifest(&name.to_string_lossy()))
-            });
+            .partition(|(p, _)| search::is_manifest(p));
         // Index files first, the manifests that name them last.
         let write: Vec<_> = rest.into_iter().chain(manifest).collect();
         let new: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::postings::SegmentPostings;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery,
@@ -111,9 +111,8 @@ impl Engine {
     /// Reads the postings that facet counts read, all of them, as any search with a match
     /// does: for the hot cache, which is recorded by reading (see `search::hot_caches`).
     pub fn read_facet_postings(&self) -> tantivy::Result<()> {
-        let f = self.fields;
         for segment in self.reader.searcher().segment_readers() {
-            for field in [f.alliances, f.countries, f.year] {
+            for field in facet_fields(self.fields) {
                 for_each_value(&*segment.inverted_index(field)?, |_, postings| {
                     while postings.advance() != TERMINATED {}
                 })?;
@@ -659,25 +658,30 @@ fn truncate_query(query: &str) -> (String, bool) {
     }
 }
 
+/// The fields facets count, in the order of [`Facets::counts_mut`].
+fn facet_fields(f: Fields) -> [Field; 3] {
+    [f.alliances, f.countries, f.year]
+}
+
+impl Facets {
+    /// The counts, in the order of [`facet_fields`].
+    fn counts_mut(&mut self) -> [&mut BTreeMap<String, u64>; 3] {
+        [&mut self.alliances, &mut self.countries, &mut self.years]
+    }
+}
+
 /// Counts the values of the filter fields (alliances, countries, year) over the matching
 /// documents, from each value's postings: a doc-id list per alliance, country and year,
-/// which together are a third of the size of the same facts as fast-field columns (read
-/// whole when opened), and which the hot cache holds (see [`Engine::read_facet_postings`]).
+/// which together are two thirds of the size of the same facts as fast-field columns read
+/// whole when opened (27 against 40 KB gzip per language at 10,000 pairs), and which the
+/// hot cache holds (see [`Engine::read_facet_postings`]).
 struct FacetCounts(Fields);
 
 struct SegmentFacets {
     /// Whether each document matches.
     matched: Vec<bool>,
-    any: bool,
-    /// Per facet field, its postings in this segment.
-    fields: [Arc<InvertedIndexReader>; 3],
-}
-
-impl FacetCounts {
-    fn fields(&self) -> [Field; 3] {
-        let f = self.0;
-        [f.alliances, f.countries, f.year]
-    }
+    /// Per facet field, in the order of [`facet_fields`], its postings in this segment.
+    fields: Vec<Arc<InvertedIndexReader>>,
 }
 
 impl Collector for FacetCounts {
@@ -689,15 +693,11 @@ impl Collector for FacetCounts {
         _: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentFacets> {
-        let [a, c, y] = self.fields();
         Ok(SegmentFacets {
             matched: vec![false; reader.max_doc() as usize],
-            any: false,
-            fields: [
-                reader.inverted_index(a)?,
-                reader.inverted_index(c)?,
-                reader.inverted_index(y)?,
-            ],
+            fields: (facet_fields(self.0).into_iter())
+                .map(|field| reader.inverted_index(field))
+                .collect::<tantivy::Result<_>>()?,
         })
     }
 
@@ -708,13 +708,9 @@ impl Collector for FacetCounts {
     fn merge_fruits(&self, fruits: Vec<tantivy::Result<Facets>>) -> tantivy::Result<Facets> {
         let mut all = Facets::default();
         for fruit in fruits {
-            let fruit = fruit?;
-            for (into, from) in [
-                (&mut all.alliances, fruit.alliances),
-                (&mut all.countries, fruit.countries),
-                (&mut all.years, fruit.years),
-            ] {
-                for (k, n) in from {
+            let mut fruit = fruit?;
+            for (into, from) in all.counts_mut().into_iter().zip(fruit.counts_mut()) {
+                for (k, n) in std::mem::take(from) {
                     *into.entry(k).or_default() += n;
                 }
             }
@@ -729,21 +725,15 @@ impl SegmentCollector for SegmentFacets {
     fn collect(&mut self, doc: DocId, _: Score) {
         if let Some(m) = self.matched.get_mut(doc as usize) {
             *m = true;
-            self.any = true;
         }
     }
 
     fn harvest(self) -> Self::Fruit {
         let mut facets = Facets::default();
-        if !self.any {
+        if !self.matched.contains(&true) {
             return Ok(facets);
         }
-        let [alliances, countries, years] = &self.fields;
-        for (index, into) in [
-            (alliances, &mut facets.alliances),
-            (countries, &mut facets.countries),
-            (years, &mut facets.years),
-        ] {
+        for (index, into) in self.fields.iter().zip(facets.counts_mut()) {
             for_each_value(index, |value, postings| {
                 let mut n = 0;
                 let mut doc = postings.doc();
