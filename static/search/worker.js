@@ -183,25 +183,22 @@ function unlzma(input) {
   props = (props / 9) | 0;
   const lp = props % 5;
   const pb = (props / 5) | 0;
-  // The size is little-endian u64; all ones means unknown (then an end marker ends it).
+  // The size, little-endian u64: qiao writes it (src/lzma.rs), so the output is
+  // allocated once; all ones would mean "unknown".
   let size = 0;
-  let known = false;
-  for (let i = 12; i >= 5; i--) {
-    if (input[i] !== 0xff) known = true;
-    size = size * 256 + input[i];
-  }
-  let out = new Uint8Array(known ? size : Math.max(input.length * 4, 1 << 16));
+  for (let i = 12; i >= 5; i--) size = size * 256 + input[i];
+  if (size > input.length * 1000 || size >= 2 ** 53) throw new Error("LZMA: bad size");
+  const out = new Uint8Array(size);
   let pos = 0;
 
   // The range decoder's state, in an object: V8 keeps its fields unboxed.
   const rc = new RangeDecoder(input, 13);
-  const bit = (probs, i) => rc.bit(probs, i);
   const probs = (n) => new Uint16Array(n).fill(1024);
   // A length coder: choice bits, then 8 low, 8 middle or 256 high lengths.
   const lengths = () => ({ choice: probs(2), low: probs(16 << 3), mid: probs(16 << 3), high: probs(256) });
   const length = (l, posState) => {
-    if (bit(l.choice, 0) === 0) return rc.tree(l.low, posState << 3, 3);
-    if (bit(l.choice, 1) === 0) return 8 + rc.tree(l.mid, posState << 3, 3);
+    if (rc.bit(l.choice, 0) === 0) return rc.tree(l.low, posState << 3, 3);
+    if (rc.bit(l.choice, 1) === 0) return 8 + rc.tree(l.mid, posState << 3, 3);
     return 16 + rc.tree(l.high, 0, 8);
   };
 
@@ -226,18 +223,12 @@ function unlzma(input) {
   let rep3 = 0;
 
   const put = (b) => {
-    if (pos === out.length) {
-      if (known) throw new Error("LZMA: LZMA data longer than its size");
-      const bigger = new Uint8Array(out.length * 2);
-      bigger.set(out);
-      out = bigger;
-    }
     out[pos++] = b;
   };
 
-  while (!known || pos < size) {
+  while (pos < size) {
     const posState = pos & pbMask;
-    if (bit(isMatch, (state << 4) + posState) === 0) {
+    if (rc.bit(isMatch, (state << 4) + posState) === 0) {
       const prev = pos > 0 ? out[pos - 1] : 0;
       const base = 0x300 * (((pos & lpMask) << lc) + (prev >> (8 - lc)));
       put(state >= 7 ? rc.matchedLiteral(literals, base, out[pos - rep0 - 1]) : rc.tree(literals, base, 8));
@@ -245,20 +236,20 @@ function unlzma(input) {
       continue;
     }
     let len;
-    if (bit(isRep, state) === 1) {
+    if (rc.bit(isRep, state) === 1) {
       if (pos === 0) throw new Error("LZMA: bad LZMA data");
-      if (bit(isRepG0, state) === 0) {
-        if (bit(isRep0Long, (state << 4) + posState) === 0) {
+      if (rc.bit(isRepG0, state) === 0) {
+        if (rc.bit(isRep0Long, (state << 4) + posState) === 0) {
           state = state < 7 ? 9 : 11;
           put(out[pos - rep0 - 1]);
           continue;
         }
       } else {
         let distance;
-        if (bit(isRepG1, state) === 0) {
+        if (rc.bit(isRepG1, state) === 0) {
           distance = rep1;
         } else {
-          if (bit(isRepG2, state) === 0) {
+          if (rc.bit(isRepG2, state) === 0) {
             distance = rep2;
           } else {
             distance = rep3;
@@ -293,11 +284,11 @@ function unlzma(input) {
       if (rep0 >= pos) throw new Error("LZMA: bad LZMA data");
     }
     len += 2;
-    if (known && len > size - pos) throw new Error("LZMA: bad LZMA data");
+    if (len > size - pos) throw new Error("LZMA: bad LZMA data");
     for (; len > 0; len--) put(out[pos - rep0 - 1]);
   }
-  if (known && pos !== size) throw new Error("LZMA: LZMA data cut short");
-  return out.subarray(0, pos);
+  if (pos !== size) throw new Error("LZMA: data cut short");
+  return out;
 }
 
 class RangeDecoder {
@@ -311,7 +302,7 @@ class RangeDecoder {
   }
 
   next() {
-    if (this.at >= this.input.length) throw new Error("LZMA: LZMA data cut short");
+    if (this.at >= this.input.length) throw new Error("LZMA: data cut short");
     return this.input[this.at++];
   }
 
