@@ -150,6 +150,25 @@ fn a_truncated_hot_cache_shows_the_damaged_message() {
     );
 }
 
+#[test]
+fn a_truncated_searcher_shows_the_damaged_message() {
+    let site = search_site();
+    let server = Server::start(site.root());
+    let dir = server.out_dir().join("search");
+    let manifest = std::fs::read(dir.join("manifest.zh.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    let wasm = dir.join(manifest["wasm"].as_str().unwrap());
+    let bytes = std::fs::read(&wasm).unwrap();
+    std::fs::write(&wasm, &bytes[..bytes.len() / 2]).unwrap();
+    let b = Browser::start();
+    b.goto(&format!("{}/zh/search/?q=%E9%B2%81%E7%8F%AD", server.base));
+    let message = search_error(&b);
+    assert!(
+        message.as_str().unwrap().contains("搜索索引已损坏"),
+        "{message}"
+    );
+}
+
 /// The file whose name `is` picks among those the search page in `lang` reads: the files
 /// and the hot cache its manifest (`manifest.{lang}.json`) names.
 fn index_file(dir: &std::path::Path, lang: &str, is: impl Fn(&str) -> bool) -> std::path::PathBuf {
