@@ -94,90 +94,91 @@ fn a_missing_index_shows_a_message() {
 
 #[test]
 fn a_truncated_index_file_shows_a_message() {
-    let site = search_site();
-    let server = Server::start(site.root());
-    let dir = server.out_dir().join("search");
     // The postings, which the searcher reads by ranges (term dictionaries and norms
     // come in the hot cache).
-    let postings = index_file(&dir, "zh", |name| name.ends_with(".idx"));
-    let bytes = std::fs::read(&postings).unwrap();
-    std::fs::write(&postings, &bytes[..16]).unwrap();
-    let b = Browser::start();
-    b.goto(&format!("{}/zh/search/?q=%E9%B2%81%E7%8F%AD", server.base));
-    let message = search_error(&b);
-    assert!(
-        message.as_str().unwrap().contains("搜索索引已损坏"),
-        "{message}"
+    let message = message_after_damage(
+        search_site(),
+        "zh",
+        "%E9%B2%81%E7%8F%AD",
+        |name| name.ends_with(".idx"),
+        |bytes| bytes.truncate(16),
     );
+    assert!(message.contains("搜索索引已损坏"), "{message}");
 }
 
 #[test]
 fn flipped_bytes_in_the_hot_cache_show_the_damaged_message() {
-    let site = crate::support::typing_site();
-    let server = Server::start(site.root());
-    let dir = server.out_dir().join("search");
     // It holds the term dictionaries: damage must stop the search, not misdirect it.
-    let hot = index_file(&dir, "en", |name| name.starts_with("hot."));
-    let mut bytes = std::fs::read(&hot).unwrap();
-    let mid = bytes.len() / 2;
-    for b in &mut bytes[mid - 8..mid + 8] {
-        *b ^= 0xFF;
-    }
-    std::fs::write(&hot, &bytes).unwrap();
-    let b = Browser::start();
-    b.goto(&format!("{}/en/search/?q=Djibuti", server.base));
-    let message = search_error(&b);
-    assert!(
-        message.as_str().unwrap().contains("is damaged"),
-        "{message}"
+    let message = message_after_damage(
+        crate::support::typing_site(),
+        "en",
+        "Djibuti",
+        |name| name.starts_with("hot."),
+        |bytes| {
+            let mid = bytes.len() / 2;
+            for b in &mut bytes[mid - 8..mid + 8] {
+                *b ^= 0xFF;
+            }
+        },
     );
+    assert!(message.contains("is damaged"), "{message}");
 }
 
 #[test]
 fn a_truncated_hot_cache_shows_the_damaged_message() {
-    let site = search_site();
-    let server = Server::start(site.root());
-    let dir = server.out_dir().join("search");
-    let hot = index_file(&dir, "en", |name| name.starts_with("hot."));
-    let bytes = std::fs::read(&hot).unwrap();
-    std::fs::write(&hot, &bytes[..bytes.len() / 2]).unwrap();
-    let b = Browser::start();
-    b.goto(&format!("{}/en/search/?q=Luban", server.base));
-    let message = search_error(&b);
-    assert!(
-        message.as_str().unwrap().contains("is damaged"),
-        "{message}"
+    let message = message_after_damage(
+        search_site(),
+        "en",
+        "Luban",
+        |name| name.starts_with("hot."),
+        |bytes| bytes.truncate(bytes.len() / 2),
     );
+    assert!(message.contains("is damaged"), "{message}");
 }
 
 #[test]
 fn a_truncated_searcher_shows_the_damaged_message() {
-    let site = search_site();
-    let server = Server::start(site.root());
-    let dir = server.out_dir().join("search");
-    let manifest = std::fs::read(dir.join("manifest.zh.json")).unwrap();
-    let manifest: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
-    let wasm = dir.join(manifest["wasm"].as_str().unwrap());
-    let bytes = std::fs::read(&wasm).unwrap();
-    std::fs::write(&wasm, &bytes[..bytes.len() / 2]).unwrap();
-    let b = Browser::start();
-    b.goto(&format!("{}/zh/search/?q=%E9%B2%81%E7%8F%AD", server.base));
-    let message = search_error(&b);
-    assert!(
-        message.as_str().unwrap().contains("搜索索引已损坏"),
-        "{message}"
+    let message = message_after_damage(
+        search_site(),
+        "zh",
+        "%E9%B2%81%E7%8F%AD",
+        |name| name.starts_with("qiao-search."),
+        |bytes| bytes.truncate(bytes.len() / 2),
     );
+    assert!(message.contains("搜索索引已损坏"), "{message}");
 }
 
-/// The file whose name `is` picks among those the search page in `lang` reads: the files
-/// and the hot cache its manifest (`manifest.{lang}.json`) names.
+/// Serves `site` with `damage` done to the search file `pick` chooses among those the
+/// `lang` search page reads, searches for `query` (URL-encoded) there, and returns the
+/// error message the page shows.
+fn message_after_damage(
+    site: crate::support::Site,
+    lang: &str,
+    query: &str,
+    pick: impl Fn(&str) -> bool,
+    damage: impl FnOnce(&mut Vec<u8>),
+) -> String {
+    let server = Server::start(site.root());
+    let file = index_file(&server.out_dir().join("search"), lang, pick);
+    let mut bytes = std::fs::read(&file).unwrap();
+    damage(&mut bytes);
+    std::fs::write(&file, &bytes).unwrap();
+    let b = Browser::start();
+    b.goto(&format!("{}/{lang}/search/?q={query}", server.base));
+    search_error(&b).as_str().unwrap().to_owned()
+}
+
+/// The file whose name `is` picks among those the search page in `lang` reads: the files,
+/// the hot cache and the searcher its manifest (`manifest.{lang}.json`) names.
 fn index_file(dir: &std::path::Path, lang: &str, is: impl Fn(&str) -> bool) -> std::path::PathBuf {
     let manifest = std::fs::read(dir.join(format!("manifest.{lang}.json"))).unwrap();
     let manifest: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
     let files = manifest["files"].as_array().unwrap().iter();
+    let searcher = manifest["wasm"].as_str();
     std::iter::once(&manifest["hot"])
         .chain(files)
         .filter_map(|f| f["url"].as_str())
+        .chain(searcher)
         .find(|name| is(name))
         .map(|name| dir.join(name))
         .unwrap_or_else(|| panic!("no such file in {}", dir.display()))
