@@ -236,6 +236,7 @@ mod tests {
             title: slug.to_owned(),
             date: date.parse().unwrap(),
             summary: String::new(),
+            summary_is_lead: true,
             alliances: alliances
                 .iter()
                 .map(|a| AllianceKey::parse(a).unwrap())

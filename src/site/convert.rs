@@ -183,6 +183,7 @@ pub(super) fn convert(
         title: front.title.clone(),
         date: front.date,
         summary,
+        summary_is_lead: front.summary.is_none(),
         alliances: front.alliances.clone(),
         countries: front.countries.clone(),
         tags: front.tags.clone(),

@@ -33,6 +33,9 @@ pub struct Article {
     pub title: String,
     pub date: NaiveDate,
     pub summary: String,
+    /// Whether `summary` was cut from the body's first paragraph (the front matter has no
+    /// `summary:`). The search index then has it in the body already.
+    pub summary_is_lead: bool,
     pub alliances: Vec<AllianceKey>,
     pub countries: Vec<CountryCode>,
     pub tags: Vec<String>,
@@ -140,6 +143,7 @@ impl Article {
         self.index_hash = Fingerprint::default()
             .u64(self.card_hash)
             .str(&self.html)
+            .u64(self.summary_is_lead as u64)
             .finish();
     }
 }

@@ -643,3 +643,53 @@ fn every_damaged_index_file_is_a_clean_error() {
         std::fs::write(search.join(name), bytes).unwrap();
     }
 }
+
+/// A summary cut from the body's first paragraph is searched once, as part of the body,
+/// and a written summary as a summary; a hit whose match is past the stored excerpt shows
+/// the summary it has, else the opening of its body.
+#[test]
+fn a_summary_taken_from_the_body_is_indexed_once() {
+    let site = Site::new();
+    let filler =
+        "Students and teachers met again to plan the next term of the programme. ".repeat(12);
+    site.article(
+        "2024",
+        "lead",
+        "en",
+        "title: \"Lead\"\ndate: 2024-05-01",
+        &format!("Zebra crossings for the campus.\n\n{filler}\n\nAn okapi came last."),
+    );
+    site.article(
+        "2024",
+        "written",
+        "en",
+        "title: \"Written\"\ndate: 2024-05-02\nsummary: \"A visit about the okapi.\"",
+        "Nothing more to say about it here.",
+    );
+    site.build_ok();
+    let (engine, _) = qiao::search::open(&site.out(), None).unwrap();
+    let found = |q: &str| slugs(&engine.search(&request(q, None)).unwrap());
+    assert_eq!(found("zebra"), set(&["en:lead"]));
+    assert_eq!(found("body:zebra"), set(&["en:lead"]));
+    assert_eq!(found("summary:zebra"), set(&[]));
+    assert_eq!(found("summary:okapi"), set(&["en:written"]));
+
+    let okapi = engine.search(&request("okapi", None)).unwrap();
+    let snippet = |slug: &str| {
+        (okapi.hits.iter())
+            .find(|h| h.slug == slug)
+            .map(|h| h.snippet.clone())
+            .unwrap()
+    };
+    assert!(
+        snippet("written").starts_with("A visit about the <mark>okapi</mark>"),
+        "{}",
+        snippet("written")
+    );
+    let lead = snippet("lead");
+    assert!(
+        lead.starts_with("Zebra crossings for the campus.") && lead.ends_with('…'),
+        "{lead}"
+    );
+    assert!(!lead.contains("okapi") && lead.len() < 300, "{lead}");
+}

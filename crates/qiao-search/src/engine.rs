@@ -272,7 +272,8 @@ impl Snippets {
     }
 
     /// HTML: the stored excerpt of the body where it has a matched word, else the summary
-    /// with its matched words, else the summary as it is.
+    /// with its matched words, else the summary as it is. An article without a summary of
+    /// its own (its summary is its first paragraph) shows the excerpt's opening.
     fn of(&self, doc: &TantivyDocument, excerpt: &str, summary: &str) -> String {
         // The body generator knows the query's body terms; it marks them in the stored
         // excerpt, as the body itself is not stored.
@@ -282,9 +283,26 @@ impl Snippets {
         }
         match snippet {
             Some(s) if !s.is_empty() => highlight(&s),
+            _ if summary.is_empty() => lead(excerpt),
             _ => escape(summary),
         }
     }
+}
+
+/// The opening of `excerpt`, snippet-long, on one line, cut between words where it has
+/// spaces.
+fn lead(excerpt: &str) -> String {
+    let excerpt = excerpt.trim_start();
+    let cut = crate::opening(excerpt, SNIPPET_BYTES);
+    let one_line = |text: &str| escape(&text.split_whitespace().collect::<Vec<_>>().join(" "));
+    if cut.len() == excerpt.len() {
+        return one_line(cut);
+    }
+    let cut = match cut.rfind(char::is_whitespace) {
+        Some(space) if space > cut.len() / 2 => &cut[..space],
+        _ => cut,
+    };
+    format!("{}…", one_line(cut))
 }
 
 /// The query being built, and the misspelt words it replaced with similar ones.

@@ -14,3 +14,12 @@ pub mod writer;
 pub use tantivy;
 
 pub use engine::{Engine, Facets, Hit, Request, Response};
+
+/// At most the first `bytes` of `text`, cut at a character boundary.
+pub(crate) fn opening(text: &str, bytes: usize) -> &str {
+    let mut end = bytes.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

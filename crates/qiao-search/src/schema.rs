@@ -51,14 +51,13 @@ pub fn schema() -> Schema {
     // Filter values, matched whole. Filters do not score, so they keep no field norms:
     // norms are fetched whole with the hot cache, a byte per article and field (about
     // 6 KB of a first query after gzip at 10,000 pairs).
-    let keyword = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer("raw")
-                .set_index_option(IndexRecordOption::Basic)
-                .set_fieldnorms(false),
-        )
-        .set_stored();
+    let filter = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::Basic)
+            .set_fieldnorms(false),
+    );
+    let keyword = filter.clone().set_stored();
     let mut b = Schema::builder();
     // Shown with a hit, never searched: indexed, it would put a term per article into the
     // term dictionary every reader fetches.
@@ -72,7 +71,8 @@ pub fn schema() -> Schema {
     b.add_text_field(EXCERPT, STORED);
     b.add_text_field(DATE, STORED);
     // Facet counts read these fields' postings (see engine::FacetCounts).
-    b.add_text_field(YEAR, keyword.clone());
+    // Not stored: a hit shows its date, and every stored byte is fetched with each hit.
+    b.add_text_field(YEAR, filter);
     b.add_text_field(ALLIANCES, keyword.clone());
     b.add_text_field(COUNTRIES, keyword);
     b.add_text_field(URL, STORED);

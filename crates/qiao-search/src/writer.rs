@@ -16,24 +16,27 @@ use crate::schema::{self, Fields};
 /// Memory for the single indexing thread: enough to keep typical portals in one segment
 /// before the final merge.
 const WRITER_MEMORY: usize = 120_000_000;
-/// Doc store block size: one block is fetched per shown hit, so smaller blocks mean fewer
-/// bytes for a results page, at a small cost in compression.
-/// With bodies cut to an excerpt a document is about 500 bytes compressed, so a 1 KB block
-/// holds one to three: a hit costs about what it shows. Its price is a larger skip index
-/// (in the hot cache) and worse compression of the file as a whole, which nobody fetches.
-const DOCSTORE_BLOCK: usize = 1024;
-/// The stored opening of the body that snippets are cut from: a few snippet windows
-/// (240 bytes each), so that most matches in the first paragraphs get a marked snippet
-/// while a hit costs a fraction of its whole text. Matches further on fall back to the
-/// summary's snippet.
-pub const EXCERPT_BYTES: usize = 720;
+/// Doc store block size: one block is fetched per shown hit, so a block should hold one
+/// document. A stored document (title, excerpt, date, terms, link) is 600–700 bytes before
+/// compression, so a 512-byte block closes after each; at 1 KB two shared a block, and a
+/// hit cost half again what it shows. The price is a checkpoint per document in the skip
+/// index (in the hot cache: about 6 KB of a first query at 10,000 pairs).
+const DOCSTORE_BLOCK: usize = 512;
+/// The stored opening of the body that snippets are cut from: under two snippet windows
+/// (240 bytes each), about a lead paragraph in Chinese, so that most matches in the lead get
+/// a marked snippet. Each hit fetches it: at 720 bytes a typed query cost 1 KB more over ten
+/// hits. Matches further on fall back to the summary's snippet (see engine::Snippets).
+pub const EXCERPT_BYTES: usize = 420;
 
 /// One article half, as the index sees it.
 pub struct IndexDoc<'a> {
     pub slug: &'a str,
     pub lang: &'a str,
     pub title: &'a str,
-    pub summary: &'a str,
+    /// The summary the editor wrote. None when it was cut from the body's first
+    /// paragraph: that is in the body already, and indexed again it scored the lead
+    /// twice and cost a reader a third more posting lists per query.
+    pub summary: Option<&'a str>,
     /// Plain text of the body.
     pub body: String,
     /// `YYYY-MM-DD`.
@@ -62,13 +65,9 @@ fn hyphenated(simple: &str) -> String {
     out
 }
 
-/// The first [`EXCERPT_BYTES`] of `body`, cut at a character boundary.
+/// The first [`EXCERPT_BYTES`] of `body`.
 fn excerpt(body: &str) -> &str {
-    let mut end = EXCERPT_BYTES.min(body.len());
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    &body[..end]
+    crate::opening(body, EXCERPT_BYTES)
 }
 
 /// The finished index: every file, and for each part the index of that part alone.
@@ -200,7 +199,9 @@ fn document(f: Fields, d: IndexDoc) -> TantivyDocument {
     doc.add_text(f.slug, d.slug);
     doc.add_text(f.lang, d.lang);
     doc.add_text(f.title, d.title);
-    doc.add_text(f.summary, d.summary);
+    if let Some(summary) = d.summary {
+        doc.add_text(f.summary, summary);
+    }
     doc.add_text(f.body, &d.body);
     doc.add_text(f.excerpt, excerpt(&d.body));
     doc.add_text(f.date, d.date);
