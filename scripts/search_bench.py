@@ -229,9 +229,14 @@ QIAO = Site("qiao", "/{lang}/search/", "#search-input",
             " || new URLSearchParams(location.search).get('q') !== arguments[0]) return '';"
             "const a = document.querySelector('#search-results a');"
             "return s + '|' + (a ? a.getAttribute('href') : '');")
+# Pagefind's UI shows its "searching for …" line in the same element as its count line; only
+# the count line is followed by the results list. At 10,000 pairs the searching line can stand
+# still for over a second before the index chunks are fetched, so it must not pass for results.
 PAGEFIND = Site("pagefind", "/{lang}/search/", ".pagefind-ui__search-input",
                 "const m = document.querySelector('.pagefind-ui__message');"
                 " if (!m || !m.textContent.includes(arguments[0])) return '';"
+                " const n = m.nextElementSibling;"
+                " if (!n || !n.classList.contains('pagefind-ui__results')) return '';"
                 "const a = document.querySelector('.pagefind-ui__result-link');"
                 "return m.textContent + '|' + (a ? a.getAttribute('href') : '');")
 
