@@ -193,9 +193,8 @@ class Browser:
 def settle(counter, state_js, query, previous, browser, timeout=60):
     """Waits until the page shows results for `query` other than `previous` (Pagefind says
     the query in its count line; qiao puts it in the URL), and both what it shows and the
-    bytes on the wire have not changed for a second (the searchers fetch as they go, and
-    Pagefind first shows a "searching" line that also names the query); returns the
-    results shown, or None on timeout."""
+    bytes on the wire have not changed for a second (the searchers fetch as they go: hits
+    and their fragments after the count); returns the results shown, or None on timeout."""
     deadline = time.time() + timeout
     last, since = counter.snapshot(), time.time()
     shown, shown_since = None, time.time()

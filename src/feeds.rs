@@ -192,7 +192,7 @@ fn entry(x: &mut String, site: &Site, a: &Article) {
             &country_name(site, *code, a.lang),
         );
     }
-    let _ = writeln!(x, "    <summary>{}</summary>", escape_xml(&a.summary));
+    let _ = writeln!(x, "    <summary>{}</summary>", escape_xml(a.summary.text()));
     let _ = writeln!(
         x,
         "    <content type=\"html\">{}</content>",

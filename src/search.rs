@@ -106,7 +106,7 @@ pub fn files(site: &Site) -> Result<Vec<(String, Vec<u8>)>, String> {
                 slug: a.slug.as_str(),
                 lang: lang.code(),
                 title: &a.title,
-                summary: (!a.summary_is_lead).then_some(a.summary.as_str()),
+                summary: a.summary.written(),
                 // Derived here rather than kept beside the HTML: at 10,000 articles the
                 // copy would cost about 100 MB of peak memory.
                 body: plain_text(&a.html),

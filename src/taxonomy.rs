@@ -226,6 +226,7 @@ fn related_all(articles: &[Arc<Article>], taxonomy: &Taxonomy) -> Vec<Vec<usize>
 mod tests {
     use super::*;
     use crate::content::Slug;
+    use crate::site::Summary;
 
     /// An article of `slug` on `date` (`2024-05-01`) with these terms.
     fn article(slug: &str, date: &str, alliances: &[&str], countries: &[&str]) -> Arc<Article> {
@@ -235,8 +236,7 @@ mod tests {
             file: Default::default(),
             title: slug.to_owned(),
             date: date.parse().unwrap(),
-            summary: String::new(),
-            summary_is_lead: true,
+            summary: Summary::Lead(String::new()),
             alliances: alliances
                 .iter()
                 .map(|a| AllianceKey::parse(a).unwrap())

@@ -91,7 +91,7 @@ impl View<'_> {
             og("og:type", "article".into()),
             og("og:site_name", config.language(a.lang).title.clone()),
             og("og:title", a.title.clone()),
-            og("og:description", a.summary.clone()),
+            og("og:description", a.summary.text().to_owned()),
             og("og:url", self.site.urls.permalink(path).to_string()),
             og("og:locale", locale(a.lang).into()),
         ];
@@ -104,7 +104,7 @@ impl View<'_> {
         tags.push(og("article:published_time", config.datetime(a.date)));
         tags.push(tw("twitter:card", card.into()));
         tags.push(tw("twitter:title", a.title.clone()));
-        tags.push(tw("twitter:description", a.summary.clone()));
+        tags.push(tw("twitter:description", a.summary.text().to_owned()));
         if let Some(img) = image {
             tags.push(tw("twitter:image", img));
         }
@@ -136,7 +136,7 @@ impl View<'_> {
             "@context": "https://schema.org",
             "@type": "NewsArticle",
             "headline": a.title,
-            "description": a.summary,
+            "description": a.summary.text(),
             "datePublished": config.datetime(a.date),
             "dateModified": config.datetime(a.date),
             "inLanguage": a.lang.html_lang(),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::resolve::Resolver;
-use super::{Article, Lead, References};
+use super::{Article, Lead, References, Summary};
 use crate::content::{Corpus, Document, LeadImage};
 use crate::diagnostics::Diagnostic;
 use crate::images::{self, Picture};
@@ -169,8 +169,8 @@ pub(super) fn convert(
         resolver.urls,
     );
     let summary = match &front.summary {
-        Some(s) => s.clone(),
-        None => markdown::cut_summary(&converted.first_paragraph, doc.lang),
+        Some(s) => Summary::Written(s.clone()),
+        None => Summary::Lead(markdown::cut_summary(&converted.first_paragraph, doc.lang)),
     };
     // The HTML grew by doubling as it was written: kept for the whole build, its spare
     // capacity would be about a third of the model (300 MB at 100,000 pairs).
@@ -183,7 +183,6 @@ pub(super) fn convert(
         title: front.title.clone(),
         date: front.date,
         summary,
-        summary_is_lead: front.summary.is_none(),
         alliances: front.alliances.clone(),
         countries: front.countries.clone(),
         tags: front.tags.clone(),

@@ -24,6 +24,33 @@ use convert::Conversion;
 pub use convert::ConvertCache;
 use resolve::Resolver;
 
+/// An article's summary, as pages, cards and feeds show it, and where it came from, which
+/// only the search index cares about.
+#[derive(Debug, Clone)]
+pub enum Summary {
+    /// The front matter's `summary:`.
+    Written(String),
+    /// Cut from the body's first paragraph (no `summary:`): the search index has this text
+    /// in the body already.
+    Lead(String),
+}
+
+impl Summary {
+    pub fn text(&self) -> &str {
+        match self {
+            Summary::Written(s) | Summary::Lead(s) => s,
+        }
+    }
+
+    /// The summary the editor wrote, if any.
+    pub fn written(&self) -> Option<&str> {
+        match self {
+            Summary::Written(s) => Some(s),
+            Summary::Lead(_) => None,
+        }
+    }
+}
+
 /// One published page of an article, in one language.
 #[derive(Debug, Clone)]
 pub struct Article {
@@ -32,10 +59,7 @@ pub struct Article {
     pub file: PathBuf,
     pub title: String,
     pub date: NaiveDate,
-    pub summary: String,
-    /// Whether `summary` was cut from the body's first paragraph (the front matter has no
-    /// `summary:`). The search index then has it in the body already.
-    pub summary_is_lead: bool,
+    pub summary: Summary,
     pub alliances: Vec<AllianceKey>,
     pub countries: Vec<CountryCode>,
     pub tags: Vec<String>,
@@ -122,7 +146,7 @@ impl Article {
         let mut h = Fingerprint::default();
         h.u64(self.terms_hash)
             .str(&self.title)
-            .str(&self.summary)
+            .str(self.summary.text())
             .str(self.image.as_deref().unwrap_or(""));
         if let Some(lead) = &self.lead {
             h.str(&lead.rel.to_string_lossy())
@@ -143,7 +167,7 @@ impl Article {
         self.index_hash = Fingerprint::default()
             .u64(self.card_hash)
             .str(&self.html)
-            .u64(self.summary_is_lead as u64)
+            .u64(self.summary.written().is_none() as u64)
             .finish();
     }
 }

@@ -78,13 +78,13 @@ impl<'a> View<'a> {
                 path,
                 Section::Home,
                 a.title.clone(),
-                a.summary.clone(),
+                a.summary.text().to_owned(),
             ),
             article: ArticleView {
                 title: &a.title,
                 date: a.date.to_string(),
                 date_display: lang.format_date(a.date),
-                summary: &a.summary,
+                summary: a.summary.text(),
                 body: &a.html,
                 source: a.source.as_ref(),
                 alliances: a

@@ -409,7 +409,7 @@ impl<'a> View<'a> {
             url: self.link(&a.path()),
             date: a.date.to_string(),
             date_display: a.lang.format_date(a.date),
-            summary: a.summary.clone(),
+            summary: a.summary.text().to_owned(),
             image: a.image.clone(),
             thumb: a.lead.as_ref().map(|l| self.picture(l, CARD_SIZES)),
             lead_sizes: crate::images::SIZES,
