@@ -2,7 +2,7 @@
 //! without touching one it shares an inode with, removing a file and its empty folders.
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 
 /// Removes `rel` inside `target`, and the folders it leaves empty.
@@ -42,6 +42,21 @@ pub(super) fn replace_with(
     let _ = fs::remove_file(&tmp);
     make(&tmp)?;
     fs::rename(&tmp, path)
+}
+
+/// Writes `bytes` at `path` when nothing is there yet, straight at its name: false (and
+/// nothing written) when something is in the way, for [`replace_with`] to deal with. Only
+/// for a path that cannot hold a file the live output shares: a clean build's files, which
+/// this way cost a folder, an open, a write and a close instead of seven system calls.
+pub(super) fn write_new(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    match fs::File::create_new(path) {
+        Ok(mut file) => file.write_all(bytes).map(|()| true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether two paths are one file (hard links to the same inode).

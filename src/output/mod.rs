@@ -29,6 +29,7 @@ mod recovery;
 
 use files::{
     remove_file_and_empty_parents, replace_with, same_contents, same_file, same_file_contents,
+    write_new,
 };
 use ownership::{carry, previous_files, uncarry, write_marker};
 use recovery::{lock, open_spare, recover, remove_staging};
@@ -297,7 +298,13 @@ impl Staging {
         {
             return Ok(());
         }
-        replace_with(&self.dir.join(rel), |tmp| fs::write(tmp, bytes))
+        let path = self.dir.join(rel);
+        // A file the spare never held is new to the tree: no hard link to the live output
+        // can be there to be written through.
+        if !self.spare.contains(rel) && write_new(&path, bytes)? {
+            return Ok(());
+        }
+        replace_with(&path, |tmp| fs::write(tmp, bytes))
     }
 
     /// Copies the file at `from` to `rel` inside the output, unless it is there already.
