@@ -228,9 +228,14 @@ impl Processor {
         self.decoded.fetch_add(1, Ordering::Relaxed);
         let (picture, files) = derive(&bytes)?;
         // Written beside and renamed in, so a killed build never leaves half an entry.
-        let tmp = self
-            .cache
-            .join(format!(".{key:032x}.{}.tmp", std::process::id()));
+        // Two files with the same bytes (one photo saved under two names) have one entry
+        // and may be made at once on two threads: each writes a folder of its own.
+        static WRITES: AtomicUsize = AtomicUsize::new(0);
+        let tmp = self.cache.join(format!(
+            ".{key:032x}.{}.{}.tmp",
+            std::process::id(),
+            WRITES.fetch_add(1, Ordering::Relaxed)
+        ));
         let write = || -> std::io::Result<()> {
             let _ = std::fs::remove_dir_all(&tmp);
             std::fs::create_dir_all(&tmp)?;
@@ -240,7 +245,11 @@ impl Processor {
             let json = serde_json::to_string(&picture).map_err(std::io::Error::other)?;
             std::fs::write(tmp.join("picture.json"), json)?;
             let _ = std::fs::remove_dir_all(&dir);
-            std::fs::rename(&tmp, &dir)
+            match std::fs::rename(&tmp, &dir) {
+                // The other thread's entry went in first: the same files.
+                Err(_) if dir.join("picture.json").is_file() => std::fs::remove_dir_all(&tmp),
+                done => done,
+            }
         };
         write().map_err(|e| {
             format!(
@@ -419,4 +428,64 @@ fn is_animated_gif(bytes: &[u8]) -> bool {
     image::codecs::gif::GifDecoder::new(Cursor::new(bytes))
         .map(|d| d.into_frames().take(2).count() > 1)
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small JPEG, the same bytes every call.
+    fn jpeg() -> Vec<u8> {
+        let mut out = Vec::new();
+        DynamicImage::new_rgb8(900, 600)
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
+            .expect("encode");
+        out
+    }
+
+    #[test]
+    fn one_photo_under_many_names_is_made_on_many_threads_at_once() {
+        // One photo saved under eight names has one cache entry, which eight threads make
+        // at the same moment on a fresh cache: each writes a temporary folder of its own.
+        let site = tempfile::tempdir().expect("tempdir");
+        let cache = site.path().join(CACHE_DIR).join("images");
+        let photo = jpeg();
+        let paths: Vec<PathBuf> = (0..8)
+            .map(|n| {
+                let path = site.path().join(format!("photo-{n}.jpg"));
+                std::fs::write(&path, &photo).expect("write");
+                path
+            })
+            .collect();
+        for round in 0..4 {
+            // A fresh cache each round.
+            let _ = std::fs::remove_dir_all(&cache);
+            std::fs::create_dir_all(&cache).expect("cache");
+            let processor = Processor::new(site.path(), false);
+            let start = std::sync::Barrier::new(paths.len());
+            let results: Vec<Result<Arc<Picture>, String>> = std::thread::scope(|s| {
+                let workers: Vec<_> = (paths.iter())
+                    .map(|path| {
+                        let (processor, start) = (&processor, &start);
+                        s.spawn(move || {
+                            start.wait();
+                            processor.picture(path)
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|w| w.join().expect("thread"))
+                    .collect()
+            });
+            for result in results {
+                let picture = result.unwrap_or_else(|e| panic!("round {round}: {e}"));
+                assert!(
+                    picture
+                        .variants()
+                        .all(|v| picture.dir.join(&v.name).is_file())
+                );
+            }
+        }
+    }
 }
