@@ -11,7 +11,7 @@ use super::BuildOptions;
 use super::incremental::Cache;
 use crate::content;
 use crate::output;
-use crate::render::{self, Page, PageKind};
+use crate::render::{Page, PageKind, PageRenderer};
 use crate::site_dirs;
 use crate::urls::SitePath;
 
@@ -49,13 +49,13 @@ pub fn edit_first(opts: &BuildOptions, cache: &Cache, changed: &[PathBuf]) -> Op
     // No article file changed: nothing to show first.
     let site = site?;
     let mut files = Vec::new();
+    let renderer = PageRenderer::new(&site, &last.indexes, &last.renderer, &last.existing);
     for (lang, index) in edited {
         let page = Page {
             path: site.articles(lang)[index].path(),
             kind: PageKind::Article { lang, index },
         };
-        let html = render::render_page(&site, &last.indexes, &last.renderer, &last.existing, &page)
-            .ok()?;
+        let html = renderer.render(&page).ok()?;
         files.push((page.output_file(), html, page.path));
     }
     let write: Vec<(&str, &[u8])> = (files.iter())

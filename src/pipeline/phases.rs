@@ -18,7 +18,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::embedded::Source;
 use crate::feeds;
 use crate::output::Staging;
-use crate::render::{self, Page, Renderer};
+use crate::render::{self, Page, PageRenderer, Renderer};
 use crate::search;
 use crate::site::Site;
 use crate::site_dirs;
@@ -76,12 +76,14 @@ impl Run<'_> {
             }
             let render = || {
                 let started = Instant::now();
+                let renderer =
+                    PageRenderer::new(self.site, self.indexes, self.renderer, self.existing);
                 let results: Vec<Result<Keyed, Diagnostic>> = self
                     .pages
                     .par_iter()
                     .map(|page| {
                         done.fetch_add(1, Ordering::Relaxed);
-                        self.page(page)
+                        self.page(&renderer, page)
                     })
                     .collect();
                 (results, started.elapsed())
@@ -126,7 +128,7 @@ impl Run<'_> {
     }
 
     /// Renders and writes one page, unless its key says it is unchanged.
-    fn page(&self, page: &Page) -> Result<Keyed, Diagnostic> {
+    fn page(&self, renderer: &PageRenderer, page: &Page) -> Result<Keyed, Diagnostic> {
         let file = page.output_file();
         let exists = |p: &SitePath| self.existing.contains(p);
         let key = self
@@ -136,10 +138,9 @@ impl Run<'_> {
         if self.plan.unchanged(&file, key) {
             return Ok(Keyed { file, key });
         }
-        let html = render::render_page(self.site, self.indexes, self.renderer, self.existing, page)
-            .map_err(|msg| {
-                Diagnostic::error(site_dirs::TEMPLATES, format!("{msg} (page {})", page.path))
-            })?;
+        let html = renderer.render(page).map_err(|msg| {
+            Diagnostic::error(site_dirs::TEMPLATES, format!("{msg} (page {})", page.path))
+        })?;
         self.staging.write(&file, html.as_bytes()).map_err(|e| {
             Diagnostic::output(self.out.to_path_buf(), format!("cannot write {file}: {e}"))
         })?;

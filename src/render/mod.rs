@@ -7,6 +7,6 @@ mod pages;
 mod structured;
 mod templates;
 
-pub use context::render_page;
+pub use context::PageRenderer;
 pub use pages::{Page, PageKind, page_key, pages};
 pub use templates::Renderer;

@@ -5,15 +5,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{IconLink, View};
-use crate::i18n;
+use super::{IconLink, Prebuilt, View};
 use crate::lang::Lang;
 use crate::urls::{self, Permalink};
 
 #[derive(Serialize)]
 pub(super) struct ChooserContext<'a> {
     base_path: &'a str,
-    assets: &'a BTreeMap<String, urls::Link>,
+    assets: Prebuilt<BTreeMap<String, urls::Link>>,
     icons: Vec<IconLink>,
     canonical: Permalink,
     default_lang: Lang,
@@ -28,7 +27,7 @@ struct ChooserLanguage<'a> {
     site_title: &'a str,
     description: String,
     url: urls::Link,
-    t: &'static BTreeMap<&'static str, &'static str>,
+    t: Prebuilt<BTreeMap<&'static str, &'static str>>,
 }
 impl<'a> View<'a> {
     pub(super) fn chooser(&self) -> ChooserContext<'a> {
@@ -37,7 +36,7 @@ impl<'a> View<'a> {
         langs.sort_by_key(|l| *l != config.default_language);
         ChooserContext {
             base_path: self.site.urls.base_path(),
-            assets: &self.site.asset_links,
+            assets: self.shared.assets.clone(),
             icons: self.icons(),
             canonical: self.site.urls.permalink(&urls::root()),
             default_lang: config.default_language,
@@ -50,7 +49,7 @@ impl<'a> View<'a> {
                     site_title: &config.language(lang).title,
                     description: self.description_of(lang, &config.language(lang).title),
                     url: self.link(&urls::home(lang)),
-                    t: i18n::strings(lang),
+                    t: self.shared.strings.get(lang).clone(),
                 })
                 .collect(),
         }
