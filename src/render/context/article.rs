@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Card, Common, Link, PictureView, Prebuilt, Section, View};
+use super::{Card, Common, Link, PictureView, Section, View};
 use crate::i18n;
 use crate::lang::Lang;
 use crate::render::structured::MetaTag;
@@ -27,9 +27,9 @@ pub(super) struct ArticleContext<'a> {
     /// JSON-LD (`NewsArticle` and `BreadcrumbList`), already safe inside `<script>`.
     json_ld: String,
     article: ArticleView<'a>,
-    prev: Option<Prebuilt<Card>>,
-    next: Option<Prebuilt<Card>>,
-    related: Vec<Prebuilt<Card>>,
+    prev: Option<Card>,
+    next: Option<Card>,
+    related: Vec<Card>,
     breadcrumbs: Vec<Link>,
 }
 
@@ -118,13 +118,13 @@ impl<'a> View<'a> {
                 translated: a.translated,
             },
             // The list is newest first: the previous (older) article comes after.
-            prev: (index + 1 < articles.len()).then(|| self.card(lang, index + 1)),
-            next: index.checked_sub(1).map(|n| self.card(lang, n)),
+            prev: articles.get(index + 1).map(|p| self.card(p)),
+            next: index.checked_sub(1).map(|n| self.card(&articles[n])),
             related: self
                 .indexes
                 .related(lang, index)
                 .iter()
-                .map(|&j| self.card(lang, j))
+                .map(|&j| self.card(&articles[j]))
                 .collect(),
             breadcrumbs,
         }

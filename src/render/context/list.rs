@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::terms::Sidebar;
-use super::{Card, Common, Link, Prebuilt, Section, View};
+use super::{Card, Common, Link, Section, View};
 use crate::charts::{self, Timeline};
 use crate::i18n;
 use crate::lang::Lang;
@@ -23,7 +23,7 @@ pub(super) struct ListContext<'a> {
     /// For a term page: the term's name in the other language, and a feed or site link.
     subheading: String,
     count_label: String,
-    articles: Vec<Prebuilt<Card>>,
+    articles: Vec<Card>,
     pagination: Pagination,
     /// Only on the first home page: the ways to browse, with counts.
     sidebar: Option<Sidebar>,
@@ -70,13 +70,14 @@ impl<'a> View<'a> {
         n: usize,
         path: &SitePath,
     ) -> ListContext<'a> {
+        let articles = self.site.articles(lang);
         let head = self.head(lang, list);
         let items = head.items;
         let cards = items
             .iter()
             .skip((n - 1) * PAGE_SIZE)
             .take(PAGE_SIZE)
-            .map(|&i| self.card(lang, i))
+            .map(|&i| self.card(&articles[i]))
             .collect();
         let pagination = self.pagination(lang, &head.first, n, page_count(items.len()));
         let sidebar = (matches!(list, ListKind::Home) && n == 1).then(|| self.sidebar(lang));

@@ -10,7 +10,6 @@ mod terms;
 
 use std::collections::{BTreeMap, HashSet};
 use std::marker::PhantomData;
-use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -25,8 +24,8 @@ use crate::taxonomy::Indexes;
 use crate::urls::{self, Permalink, SitePath, Versions};
 
 /// Renders the pages of one build: its [`View`] of the site, and the templates. Made once
-/// per build (once per edit in `qiao serve`) rather than per page, so that what many pages
-/// show is serialised for Tera once (see [`Shared`]).
+/// per build (once per edit in `qiao serve`) rather than per page, so that what every page
+/// shows is serialised for Tera once (see [`Shared`]).
 pub struct PageRenderer<'a> {
     view: View<'a>,
     renderer: &'a Renderer,
@@ -44,11 +43,6 @@ impl<'a> PageRenderer<'a> {
         let shared = Shared {
             strings: PerLang::by(|lang| Prebuilt::new(i18n::strings(lang))),
             assets: Prebuilt::new(&site.asset_links),
-            cards: PerLang::by(|lang| {
-                std::iter::repeat_with(OnceLock::new)
-                    .take(site.articles(lang).len())
-                    .collect()
-            }),
         };
         PageRenderer {
             view: View {
@@ -90,10 +84,14 @@ impl<'a> PageRenderer<'a> {
     }
 }
 
-/// A part of a context already serialised for Tera, shown by many pages: Tera clones a
-/// [`tera::Value`] it meets inside a context (a reference count) instead of serialising it
-/// again. Every page serialised, and then dropped, its cards and the interface strings
-/// itself: a tenth of a build's time at 10,000 pairs.
+/// A part of a context already serialised for Tera, the same on every page of a language:
+/// Tera clones a [`tera::Value`] it meets inside a context (a reference count) instead of
+/// serialising it again. Every page serialised, and then dropped, the 66 interface strings
+/// and the asset links itself.
+///
+/// Each article's card is shown by ten pages or so, and caching cards the same way made no
+/// difference to the time that a benchmark could tell at 10,000 pairs, for 40 MB more peak
+/// memory there and 400 MB at 100,000 pairs: cards are made per page.
 ///
 /// Only for qiao's own types, which hold strings, numbers, lists and maps with string keys:
 /// the one kind of value Tera's serialiser cannot fail on.
@@ -126,16 +124,12 @@ impl<T> Serialize for Prebuilt<T> {
     }
 }
 
-/// What many pages of a build show, each serialised once ([`Prebuilt`]).
+/// What every page of a build shows, serialised once ([`Prebuilt`]).
 struct Shared {
     /// The interface strings, `t` in every template.
     strings: PerLang<Prebuilt<BTreeMap<&'static str, &'static str>>>,
     /// Links to static files, `assets` in every template.
     assets: Prebuilt<BTreeMap<String, urls::Link>>,
-    /// Each article's card, made the first time a page shows it: an article is shown by
-    /// its neighbours, its related articles and its lists, and a preview of one edited
-    /// page needs only the few it shows.
-    cards: PerLang<Vec<OnceLock<Prebuilt<Card>>>>,
 }
 
 /// Links to the browsing pages of a language, by name.
@@ -483,14 +477,7 @@ impl<'a> View<'a> {
         }
     }
 
-    /// The card of `lang`'s article number `index`.
-    fn card(&self, lang: Lang, index: usize) -> Prebuilt<Card> {
-        let cell = &self.shared.cards.get(lang)[index];
-        cell.get_or_init(|| Prebuilt::new(&self.make_card(&self.site.articles(lang)[index])))
-            .clone()
-    }
-
-    fn make_card(&self, a: &Article) -> Card {
+    fn card(&self, a: &Article) -> Card {
         Card {
             title: a.title.clone(),
             url: self.link(&a.path()),
