@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::config::AllianceKey;
 use crate::country::CountryCode;
 use crate::lang::{Lang, PerLang};
@@ -137,9 +139,22 @@ pub struct Indexes {
 
 impl Indexes {
     pub fn new(site: &Site) -> Indexes {
-        let taxonomy = PerLang::by(|lang| Taxonomy::new(site.articles(lang)));
-        let related = PerLang::by(|lang| related_all(site.articles(lang), taxonomy.get(lang)));
-        Indexes { taxonomy, related }
+        // The languages are independent of each other (and each article's related list of
+        // the others'): 3 s of one core at 100,000 pairs, done on all of them.
+        let index = |lang| {
+            let taxonomy = Taxonomy::new(site.articles(lang));
+            let related = related_all(site.articles(lang), &taxonomy);
+            (taxonomy, related)
+        };
+        let ((zh, zh_related), (en, en_related)) =
+            rayon::join(|| index(Lang::Zh), || index(Lang::En));
+        Indexes {
+            taxonomy: PerLang { zh, en },
+            related: PerLang {
+                zh: zh_related,
+                en: en_related,
+            },
+        }
     }
 
     /// Tags whose spellings differ but slug the same, merged into one: worth a warning,
@@ -192,6 +207,7 @@ fn related_all(articles: &[Arc<Article>], taxonomy: &Taxonomy) -> Vec<Vec<usize>
         }
     }
     (0..articles.len())
+        .into_par_iter()
         .map(|i| {
             let mut score: HashMap<usize, usize> = HashMap::new();
             for &(term, pos) in &terms_of[i] {
