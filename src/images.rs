@@ -162,6 +162,8 @@ pub struct Processor {
     /// The pictures left for later.
     pending: Mutex<Vec<PathBuf>>,
     done: Mutex<HashMap<PathBuf, Slot>>,
+    /// Cache entries being made, by the hash of the picture's bytes.
+    making: Mutex<HashMap<u128, Slot>>,
     /// Pictures decoded in this build: cache misses. Tests read it to prove a second
     /// build decodes nothing.
     pub decoded: AtomicUsize,
@@ -174,6 +176,7 @@ impl Processor {
             defer,
             pending: Mutex::new(Vec::new()),
             done: Mutex::new(HashMap::new()),
+            making: Mutex::new(HashMap::new()),
             decoded: AtomicUsize::new(0),
         }
     }
@@ -185,14 +188,12 @@ impl Processor {
 
     /// The derivatives of the picture at `path`, made now or taken from the cache.
     pub fn picture(&self, path: &Path) -> Result<Arc<Picture>, String> {
-        let slot = {
-            let mut done = self.done.lock().map_err(|_| "a picture thread failed")?;
-            done.entry(path.to_path_buf()).or_default().clone()
-        };
-        slot.get_or_init(|| self.make(path).map(Arc::new)).clone()
+        slot(&self.done, path.to_path_buf())?
+            .get_or_init(|| self.make(path))
+            .clone()
     }
 
-    fn make(&self, path: &Path) -> Result<Picture, String> {
+    fn make(&self, path: &Path) -> Result<Arc<Picture>, String> {
         let size = std::fs::metadata(path)
             .map_err(|e| format!("cannot read: {e}"))?
             .len();
@@ -212,7 +213,7 @@ impl Processor {
             && picture.variants().all(|v| dir.join(&v.name).is_file())
         {
             picture.dir = dir;
-            return Ok(picture);
+            return Ok(Arc::new(picture));
         }
         if self.defer {
             let size = imagesize::blob_size(&bytes)
@@ -220,16 +221,25 @@ impl Processor {
             if let Ok(mut pending) = self.pending.lock() {
                 pending.push(path.to_path_buf());
             }
-            return Ok(Picture {
+            return Ok(Arc::new(Picture {
                 deferred: true,
                 ..Picture::original(size)
-            });
+            }));
         }
+        // One photo saved under two names is one entry, decoded and written once.
+        slot(&self.making, key)?
+            .get_or_init(|| self.derive_into(&bytes, key, dir).map(Arc::new))
+            .clone()
+    }
+
+    /// Decodes a picture, encodes its derivatives and writes them as the cache entry
+    /// `dir` (named by `key`, the hash of its bytes).
+    fn derive_into(&self, bytes: &[u8], key: u128, dir: PathBuf) -> Result<Picture, String> {
         self.decoded.fetch_add(1, Ordering::Relaxed);
-        let (picture, files) = derive(&bytes)?;
-        // Written beside and renamed in, so a killed build never leaves half an entry.
-        // Two files with the same bytes (one photo saved under two names) have one entry
-        // and may be made at once on two threads: each writes a folder of its own.
+        let (picture, files) = derive(bytes)?;
+        // Written beside and renamed in, so a killed build never leaves half an entry. The
+        // folder's name is this write's own: another processor (`qiao serve` runs one
+        // beside a build's) or another qiao may be making the same entry.
         static WRITES: AtomicUsize = AtomicUsize::new(0);
         let tmp = self.cache.join(format!(
             ".{key:032x}.{}.{}.tmp",
@@ -246,7 +256,7 @@ impl Processor {
             std::fs::write(tmp.join("picture.json"), json)?;
             let _ = std::fs::remove_dir_all(&dir);
             match std::fs::rename(&tmp, &dir) {
-                // The other thread's entry went in first: the same files.
+                // The other writer's entry went in first: the same files.
                 Err(_) if dir.join("picture.json").is_file() => std::fs::remove_dir_all(&tmp),
                 done => done,
             }
@@ -259,6 +269,12 @@ impl Processor {
         })?;
         Ok(Picture { dir, ..picture })
     }
+}
+
+/// The slot of `key` in `slots`, made empty if it is new.
+fn slot<K: std::hash::Hash + Eq>(slots: &Mutex<HashMap<K, Slot>>, key: K) -> Result<Slot, String> {
+    let mut slots = slots.lock().map_err(|_| "a picture thread failed")?;
+    Ok(slots.entry(key).or_default().clone())
 }
 
 /// Encoded derivatives by file name, for the cache entry.
@@ -445,8 +461,8 @@ mod tests {
 
     #[test]
     fn one_photo_under_many_names_is_made_on_many_threads_at_once() {
-        // One photo saved under eight names has one cache entry, which eight threads make
-        // at the same moment on a fresh cache: each writes a temporary folder of its own.
+        // One photo saved under eight names has one cache entry, which eight threads ask
+        // for at the same moment on a fresh cache: it is decoded and written once.
         let site = tempfile::tempdir().expect("tempdir");
         let cache = site.path().join(CACHE_DIR).join("images");
         let photo = jpeg();
@@ -478,6 +494,11 @@ mod tests {
                     .map(|w| w.join().expect("thread"))
                     .collect()
             });
+            assert_eq!(
+                processor.decoded.load(Ordering::Relaxed),
+                1,
+                "round {round}"
+            );
             for result in results {
                 let picture = result.unwrap_or_else(|e| panic!("round {round}: {e}"));
                 assert!(

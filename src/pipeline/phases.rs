@@ -76,14 +76,14 @@ impl Run<'_> {
             }
             let render = || {
                 let started = Instant::now();
-                let renderer =
+                let pages =
                     PageRenderer::new(self.site, self.indexes, self.renderer, self.existing);
                 let results: Vec<Result<Keyed, Diagnostic>> = self
                     .pages
                     .par_iter()
                     .map(|page| {
                         done.fetch_add(1, Ordering::Relaxed);
-                        self.page(&renderer, page)
+                        self.page(&pages, page)
                     })
                     .collect();
                 (results, started.elapsed())
@@ -128,7 +128,7 @@ impl Run<'_> {
     }
 
     /// Renders and writes one page, unless its key says it is unchanged.
-    fn page(&self, renderer: &PageRenderer, page: &Page) -> Result<Keyed, Diagnostic> {
+    fn page(&self, pages: &PageRenderer, page: &Page) -> Result<Keyed, Diagnostic> {
         let file = page.output_file();
         let exists = |p: &SitePath| self.existing.contains(p);
         let key = self
@@ -138,7 +138,7 @@ impl Run<'_> {
         if self.plan.unchanged(&file, key) {
             return Ok(Keyed { file, key });
         }
-        let html = renderer.render(page).map_err(|msg| {
+        let html = pages.render(page).map_err(|msg| {
             Diagnostic::error(site_dirs::TEMPLATES, format!("{msg} (page {})", page.path))
         })?;
         self.staging.write(&file, html.as_bytes()).map_err(|e| {
