@@ -77,44 +77,38 @@ impl Default for MixedScriptTokenizer {
 }
 
 impl Tokenizer for MixedScriptTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = MixedScriptStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let mut tokens = tokenize(text);
-        tokens.retain_mut(|t| self.normalize(t));
-        VecTokenStream {
-            tokens,
-            index: None,
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> MixedScriptStream<'a> {
+        MixedScriptStream {
+            text,
+            chars: text.char_indices().peekable(),
+            after_cjk: false,
+            position: 0,
+            token: Token::default(),
+            tokenizer: self,
         }
     }
 }
 
 impl MixedScriptTokenizer {
-    /// Lower-cases, folds and stems a word in place; false drops an overlong one. CJK
-    /// tokens pass unchanged.
-    fn normalize(&mut self, token: &mut Token) -> bool {
-        if token.text.len() > MAX_TOKEN_BYTES {
-            return false;
-        }
-        if token.text.chars().next().is_some_and(is_cjk) {
-            if token.text.chars().any(|c| fold_char(c) != c) {
-                token.text = fold(&token.text);
-            }
-            return true;
-        }
-        if token.text.is_ascii() {
-            token.text.make_ascii_lowercase();
+    /// Lower-cases, folds and stems the word `word` into `out`.
+    fn word(&mut self, word: &str, out: &mut String) {
+        out.clear();
+        if word.is_ascii() {
+            out.push_str(word);
+            out.make_ascii_lowercase();
         } else {
-            let lower = token.text.to_lowercase();
+            let lower = word.to_lowercase();
             let mut stream = self.fold.token_stream(&lower);
-            if let Some(folded) = stream.next() {
-                token.text = folded.text.clone();
+            match stream.next() {
+                Some(folded) => out.push_str(&folded.text),
+                None => out.push_str(word),
             }
         }
-        if token.text.is_ascii() {
-            self.stem(&mut token.text);
+        if out.is_ascii() {
+            self.stem(out);
         }
-        true
     }
 
     /// Replaces an ASCII word by its English stem.
@@ -132,25 +126,88 @@ impl MixedScriptTokenizer {
     }
 }
 
-/// Tokens computed up front: simpler than a lazy state machine, and articles are short.
-pub struct VecTokenStream {
-    tokens: Vec<Token>,
-    index: Option<usize>,
+/// The terms of one text, made as tantivy asks for them, into one reused [`Token`]: a
+/// Chinese article is a thousand tokens or more, and a `String` and a list entry for each
+/// were a fifth of indexing time.
+pub struct MixedScriptStream<'a> {
+    text: &'a str,
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    /// The character before the next one was CJK: a CJK run of one character is a token of
+    /// its own, a longer run is its bigrams alone.
+    after_cjk: bool,
+    /// The next token's position. Overlong words are dropped but keep their position, so
+    /// a phrase never matches across one.
+    position: usize,
+    token: Token,
+    tokenizer: &'a mut MixedScriptTokenizer,
 }
 
-impl TokenStream for VecTokenStream {
+impl MixedScriptStream<'_> {
+    /// Makes `text[from..to]` the current token, its final term (CJK text folded to
+    /// Simplified, a word normalised); false for an overlong one, which is skipped.
+    fn emit(&mut self, from: usize, to: usize, cjk: bool) -> bool {
+        let position = self.position;
+        self.position += 1;
+        let text = &self.text[from..to];
+        if text.len() > MAX_TOKEN_BYTES {
+            return false;
+        }
+        let token = &mut self.token;
+        (token.offset_from, token.offset_to, token.position) = (from, to, position);
+        token.position_length = 1;
+        if cjk {
+            token.text.clear();
+            token.text.extend(text.chars().map(fold_char));
+        } else {
+            self.tokenizer.word(text, &mut token.text);
+        }
+        true
+    }
+
+    /// Where the character at the front of `chars` starts: the end of the one before.
+    fn next_offset(&mut self) -> usize {
+        self.chars.peek().map_or(self.text.len(), |&(o, _)| o)
+    }
+}
+
+impl TokenStream for MixedScriptStream<'_> {
     fn advance(&mut self) -> bool {
-        let next = self.index.map_or(0, |i| i + 1);
-        self.index = Some(next);
-        next < self.tokens.len()
+        while let Some((start, c)) = self.chars.next() {
+            let after_cjk = std::mem::replace(&mut self.after_cjk, false);
+            let emitted = match class(c) {
+                Class::Separator => false,
+                Class::Word => {
+                    let in_word = |&(_, c): &(usize, char)| class(c) == Class::Word;
+                    while self.chars.next_if(in_word).is_some() {}
+                    let end = self.next_offset();
+                    self.emit(start, end, false)
+                }
+                Class::Cjk => {
+                    self.after_cjk = true;
+                    let end = self.next_offset();
+                    match self.chars.peek() {
+                        Some(&(_, next)) if is_cjk(next) => {
+                            let after = next.len_utf8();
+                            self.emit(start, end + after, true)
+                        }
+                        _ if after_cjk => false,
+                        _ => self.emit(start, end, true),
+                    }
+                }
+            };
+            if emitted {
+                return true;
+            }
+        }
+        false
     }
 
     fn token(&self) -> &Token {
-        &self.tokens[self.index.unwrap_or(0)]
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.index.unwrap_or(0)]
+        &mut self.token
     }
 }
 
@@ -229,51 +286,20 @@ pub fn fold(text: &str) -> String {
     text.chars().map(fold_char).collect()
 }
 
-fn tokenize(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut position = 0;
-    let mut push = |tokens: &mut Vec<Token>, from: usize, to: usize| {
-        tokens.push(Token {
-            offset_from: from,
-            offset_to: to,
-            position,
-            text: text[from..to].to_owned(),
-            position_length: 1,
-        });
-        position += 1;
-    };
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let end_of = |i: usize| chars.get(i).map_or(text.len(), |&(o, _)| o);
-    let mut i = 0;
-    while i < chars.len() {
-        let kind = class(chars[i].1);
-        let start = i;
-        while i < chars.len() && class(chars[i].1) == kind {
-            i += 1;
-        }
-        match kind {
-            Class::Separator => {}
-            Class::Word => push(&mut tokens, chars[start].0, end_of(i)),
-            Class::Cjk if i - start == 1 => push(&mut tokens, chars[start].0, end_of(i)),
-            Class::Cjk => {
-                for (j, &(offset, _)) in chars.iter().enumerate().take(i - 1).skip(start) {
-                    push(&mut tokens, offset, end_of(j + 2));
-                }
-            }
-        }
-    }
-    tokens
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn raw(text: &str) -> Vec<(String, usize, usize, usize)> {
-        tokenize(text)
-            .into_iter()
-            .map(|t| (t.text, t.position, t.offset_from, t.offset_to))
-            .collect()
+    /// Each term with its position and the text its offsets point to.
+    fn raw(text: &str) -> Vec<(String, usize, String)> {
+        let mut analyzer = analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            let original = text[t.offset_from..t.offset_to].to_owned();
+            out.push((t.text.clone(), t.position, original));
+        }
+        out
     }
 
     #[test]
@@ -318,10 +344,10 @@ mod tests {
         assert_eq!(
             raw("A 鲁班工坊!"),
             [
-                ("A".into(), 0, 0, 1),
-                ("鲁班".into(), 1, 2, 8),
-                ("班工".into(), 2, 5, 11),
-                ("工坊".into(), 3, 8, 14),
+                ("a".into(), 0, "A".into()),
+                ("鲁班".into(), 1, "鲁班".into()),
+                ("班工".into(), 2, "班工".into()),
+                ("工坊".into(), 3, "工坊".into()),
             ]
         );
     }
@@ -353,15 +379,40 @@ mod tests {
         // Offsets still point at the Traditional characters, for highlighting.
         assert_eq!(
             raw("在魯班"),
-            [("在魯".into(), 0, 0, 6), ("魯班".into(), 1, 3, 9)]
+            [
+                ("在鲁".into(), 0, "在魯".into()),
+                ("鲁班".into(), 1, "魯班".into())
+            ]
         );
-        let mut analyzer = analyzer();
-        let mut stream = analyzer.token_stream("在魯班");
-        stream.advance();
+    }
+
+    #[test]
+    fn a_dropped_word_keeps_its_position() {
+        // A phrase must not match across the overlong word.
+        let long = "x".repeat(MAX_TOKEN_BYTES + 1);
         assert_eq!(
-            (stream.token().text.as_str(), stream.token().offset_to),
-            ("在鲁", 6)
+            raw(&format!("Luban {long} 工坊")),
+            [
+                ("luban".into(), 0, "Luban".into()),
+                ("工坊".into(), 2, "工坊".into())
+            ]
         );
+    }
+
+    #[test]
+    fn runs_of_one_character_between_words_are_unigrams() {
+        assert_eq!(
+            raw("a中b国c"),
+            [
+                ("a".into(), 0, "a".into()),
+                ("中".into(), 1, "中".into()),
+                ("b".into(), 2, "b".into()),
+                ("国".into(), 3, "国".into()),
+                ("c".into(), 4, "c".into()),
+            ]
+        );
+        assert_eq!(terms("工坊。中"), ["工坊", "中"]);
+        assert_eq!(terms("Résumé Ｓ"), ["resum", "s"]);
     }
 
     #[test]
