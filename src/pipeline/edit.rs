@@ -59,7 +59,7 @@ pub fn edit_first(opts: &BuildOptions, cache: &Cache, changed: &[PathBuf]) -> Op
         files.push((page.output_file(), html, page.path));
     }
     let write: Vec<(&str, &[u8])> = (files.iter())
-        .map(|(file, html, _)| (file.as_str(), html.as_bytes()))
+        .map(|(file, html, _)| (file.as_str(), html.as_slice()))
         .collect();
     // Each page is already listed in the output's marker: it was there before the edit.
     output::update_in_place(&opts.out_dir(), &write, &[], None).ok()?;

@@ -141,7 +141,7 @@ impl Run<'_> {
         let html = pages.render(page).map_err(|msg| {
             Diagnostic::error(site_dirs::TEMPLATES, format!("{msg} (page {})", page.path))
         })?;
-        self.staging.write(&file, html.as_bytes()).map_err(|e| {
+        self.staging.write(&file, &html).map_err(|e| {
             Diagnostic::output(self.out.to_path_buf(), format!("cannot write {file}: {e}"))
         })?;
         Ok(Keyed { file, key })

@@ -55,8 +55,8 @@ impl<'a> PageRenderer<'a> {
         }
     }
 
-    /// Renders one page.
-    pub fn render(&self, page: &Page) -> Result<String, String> {
+    /// Renders one page: its HTML, as bytes (see [`Renderer::render`]).
+    pub fn render(&self, page: &Page) -> Result<Vec<u8>, String> {
         let (view, renderer) = (&self.view, self.renderer);
         match &page.kind {
             PageKind::Article { lang, index } => {
