@@ -7,9 +7,10 @@ use std::path::Path;
 
 /// Removes `rel` inside `target`, and the folders it leaves empty.
 pub(super) fn remove_file_and_empty_parents(target: &Path, rel: &Path) -> io::Result<()> {
-    match fs::remove_file(target.join(rel)) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-        _ => {}
+    let path = target.join(rel);
+    // Unless it is gone already, or this build put a folder there (see `make_parents`).
+    if fs::symlink_metadata(&path).is_ok_and(|m| !m.is_dir()) {
+        fs::remove_file(&path)?;
     }
     let mut dir = rel.parent();
     while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
@@ -27,9 +28,7 @@ pub(super) fn replace_with(
     path: &Path,
     make: impl FnOnce(&Path) -> io::Result<()>,
 ) -> io::Result<()> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
-    }
+    make_parents(path)?;
     // A folder where a file now goes (only ever one qiao wrote) must make way.
     if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
         fs::remove_dir_all(path)?;
@@ -49,13 +48,49 @@ pub(super) fn replace_with(
 /// for a path that cannot hold a file the live output shares: a clean build's files, which
 /// this way cost a folder, an open, a write and a close instead of seven system calls.
 pub(super) fn write_new(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
-    }
+    create_new_with(path, |file| file.write_all(bytes))
+}
+
+/// [`write_new`] for a copy of the file at `from`, with its permissions (as `fs::copy`).
+pub(super) fn copy_new(from: &Path, path: &Path) -> io::Result<bool> {
+    create_new_with(path, |file| {
+        let mut source = fs::File::open(from)?;
+        io::copy(&mut source, file)?;
+        file.set_permissions(source.metadata()?.permissions())
+    })
+}
+
+/// Creates the file at `path` and has `fill` write it; false if something is there.
+fn create_new_with(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<bool> {
+    make_parents(path)?;
     match fs::File::create_new(path) {
-        Ok(mut file) => file.write_all(bytes).map(|()| true),
+        Ok(mut file) => fill(&mut file).map(|()| true),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// Creates the folders `path` goes in. Only for a path in a staging tree, where every file
+/// is one qiao wrote for the build before last: a file where a folder now goes (an
+/// attachment that became a folder of them) is removed.
+fn make_parents(path: &Path) -> io::Result<()> {
+    let Some(parent) = path.parent() else {
+        return Ok(());
+    };
+    let Err(e) = fs::create_dir_all(parent) else {
+        return Ok(());
+    };
+    let in_the_way =
+        (parent.ancestors()).find(|a| fs::symlink_metadata(a).is_ok_and(|m| !m.is_dir()));
+    match in_the_way {
+        Some(file) => {
+            fs::remove_file(file)?;
+            fs::create_dir_all(parent)
+        }
+        None => Err(e),
     }
 }
 

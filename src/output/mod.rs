@@ -28,8 +28,8 @@ mod ownership;
 mod recovery;
 
 use files::{
-    remove_file_and_empty_parents, replace_with, same_contents, same_file, same_file_contents,
-    write_new,
+    copy_new, remove_file_and_empty_parents, replace_with, same_contents, same_file,
+    same_file_contents, write_new,
 };
 use ownership::{carry, previous_files, uncarry, write_marker};
 use recovery::{lock, open_spare, recover, remove_staging};
@@ -315,7 +315,12 @@ impl Staging {
         {
             return Ok(());
         }
-        replace_with(&self.dir.join(rel), |tmp| fs::copy(from, tmp).map(|_| ()))
+        let path = self.dir.join(rel);
+        // As in `write`: a file new to the tree is copied straight to its name.
+        if !self.spare.contains(rel) && copy_new(from, &path)? {
+            return Ok(());
+        }
+        replace_with(&path, |tmp| fs::copy(from, tmp).map(|_| ()))
     }
 
     /// Makes the output exactly this build, plus the files qiao did not write. Returns

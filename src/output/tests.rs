@@ -167,3 +167,34 @@ fn a_build_dropped_before_commit_leaves_the_output_untouched() {
     want.insert("CNAME".into(), "news.example.org".into());
     assert_eq!(built(&out), want);
 }
+
+#[test]
+fn a_file_and_a_folder_may_trade_places_between_builds() {
+    // The third build works on the spare, which holds the first: there, each path of
+    // this build is in the way of the other kind (a file where a folder now goes, and a
+    // folder where a file now goes), in a tree written afresh and in one brought up to date.
+    let first = [("media/a", "file"), ("media/b/c.txt", "in a folder")];
+    let second = [("index.html", "home")];
+    let third = [("media/a/c.txt", "in a folder"), ("media/b", "file")];
+    for copied in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        build(&out, &first);
+        build(&out, &second);
+        let staging = Staging::create(&out, &Policy::default()).unwrap();
+        for (rel, text) in third {
+            if copied {
+                let from = tmp.path().join("source");
+                fs::write(&from, text).unwrap();
+                staging.copy(&from, Path::new(rel)).unwrap();
+            } else {
+                staging.write(rel, text.as_bytes()).unwrap();
+            }
+        }
+        staging.commit().unwrap();
+        assert_eq!(built(&out), expect(&third), "copied: {copied}");
+        // And back again, on the spare that now holds the second build.
+        build(&out, &first);
+        assert_eq!(built(&out), expect(&first), "copied: {copied}");
+    }
+}
