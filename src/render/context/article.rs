@@ -27,9 +27,9 @@ pub(super) struct ArticleContext<'a> {
     /// JSON-LD (`NewsArticle` and `BreadcrumbList`), already safe inside `<script>`.
     json_ld: String,
     article: ArticleView<'a>,
-    prev: Option<Card>,
-    next: Option<Card>,
-    related: Vec<Card>,
+    prev: Option<Card<'a>>,
+    next: Option<Card<'a>>,
+    related: Vec<Card<'a>>,
     breadcrumbs: Vec<Link>,
 }
 

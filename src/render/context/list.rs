@@ -23,7 +23,7 @@ pub(super) struct ListContext<'a> {
     /// For a term page: the term's name in the other language, and a feed or site link.
     subheading: String,
     count_label: String,
-    articles: Vec<Card>,
+    articles: Vec<Card<'a>>,
     pagination: Pagination,
     /// Only on the first home page: the ways to browse, with counts.
     sidebar: Option<Sidebar>,

@@ -230,14 +230,16 @@ struct PictureView {
 /// page's lead story shows its picture as wide as the text instead.
 const CARD_SIZES: &str = "(min-width: 50rem) 9rem, 7rem";
 
+/// Borrows what the article has as text: a card is made for each page that shows it, some
+/// ten pages per article, and serialised for Tera at once.
 #[derive(Serialize)]
-struct Card {
-    title: String,
+struct Card<'a> {
+    title: &'a str,
     url: urls::Link,
     date: String,
     date_display: String,
-    summary: String,
-    image: Option<String>,
+    summary: &'a str,
+    image: Option<&'a str>,
     /// The lead photo's thumbnail; a plain card without one.
     thumb: Option<PictureView>,
     /// `sizes` of the thumbnail when the card is the home page's lead story.
@@ -477,14 +479,14 @@ impl<'a> View<'a> {
         }
     }
 
-    fn card(&self, a: &Article) -> Card {
+    fn card(&self, a: &'a Article) -> Card<'a> {
         Card {
-            title: a.title.clone(),
+            title: &a.title,
             url: self.link(&a.path()),
             date: a.date.to_string(),
             date_display: a.lang.format_date(a.date),
-            summary: a.summary.text().to_owned(),
-            image: a.image.clone(),
+            summary: a.summary.text(),
+            image: a.image.as_deref(),
             thumb: a.lead.as_ref().map(|l| self.picture(l, CARD_SIZES)),
             lead_sizes: crate::images::SIZES,
             alliances: a
