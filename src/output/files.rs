@@ -28,7 +28,11 @@ pub(super) fn replace_with(
     path: &Path,
     make: impl FnOnce(&Path) -> io::Result<()>,
 ) -> io::Result<()> {
-    make_parents(path)?;
+    // Not `make_parents`: this also writes into a live output (`update_in_place`), where
+    // a file in the way may be the user's.
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
     // A folder where a file now goes (only ever one qiao wrote) must make way.
     if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
         fs::remove_dir_all(path)?;
@@ -73,9 +77,10 @@ fn create_new_with(
     }
 }
 
-/// Creates the folders `path` goes in. Only for a path in a staging tree, where every file
-/// is one qiao wrote for the build before last: a file where a folder now goes (an
-/// attachment that became a folder of them) is removed.
+/// Creates the folders `path` goes in. Only for a path in a staging tree (`write_new` and
+/// `copy_new` are only called there), where every file is one qiao wrote for the build
+/// before last: a file where a folder now goes (an attachment that became a folder of
+/// them) is removed.
 fn make_parents(path: &Path) -> io::Result<()> {
     let Some(parent) = path.parent() else {
         return Ok(());
