@@ -207,12 +207,7 @@ impl Processor {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
         let key = xxhash_rust::xxh3::xxh3_128(&[SETTINGS.as_bytes(), &bytes].concat());
         let dir = self.cache.join(format!("{key:032x}"));
-        let meta = dir.join("picture.json");
-        if let Ok(text) = std::fs::read_to_string(&meta)
-            && let Ok(mut picture) = serde_json::from_str::<Picture>(&text)
-            && picture.variants().all(|v| dir.join(&v.name).is_file())
-        {
-            picture.dir = dir;
+        if let Some(picture) = cached(&dir) {
             return Ok(Arc::new(picture));
         }
         if self.defer {
@@ -254,10 +249,14 @@ impl Processor {
             }
             let json = serde_json::to_string(&picture).map_err(std::io::Error::other)?;
             std::fs::write(tmp.join("picture.json"), json)?;
-            let _ = std::fs::remove_dir_all(&dir);
+            // A whole entry is never replaced: the other writer's caller may be reading it,
+            // and it holds the same files. Only a damaged one makes way.
+            let whole = || cached(&dir).is_some();
+            if dir.exists() && !whole() {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
             match std::fs::rename(&tmp, &dir) {
-                // The other writer's entry went in first: the same files.
-                Err(_) if dir.join("picture.json").is_file() => std::fs::remove_dir_all(&tmp),
+                Err(_) if whole() => std::fs::remove_dir_all(&tmp),
                 done => done,
             }
         };
@@ -269,6 +268,18 @@ impl Processor {
         })?;
         Ok(Picture { dir, ..picture })
     }
+}
+
+/// The picture of the cache entry `dir`, if the entry is whole: its `picture.json` and
+/// every file that lists.
+fn cached(dir: &Path) -> Option<Picture> {
+    let text = std::fs::read_to_string(dir.join("picture.json")).ok()?;
+    let mut picture = serde_json::from_str::<Picture>(&text).ok()?;
+    if !picture.variants().all(|v| dir.join(&v.name).is_file()) {
+        return None;
+    }
+    picture.dir = dir.to_path_buf();
+    Some(picture)
 }
 
 /// The slot of `key` in `slots`, made empty if it is new.
@@ -508,5 +519,59 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn two_processors_making_one_entry_at_once_both_see_it_whole() {
+        // `qiao serve` and a build (or two qiao processes) may make the same cache entry
+        // at the same moment. Whichever finishes second must not take away the entry the
+        // first one's caller is already reading.
+        let site = tempfile::tempdir().expect("tempdir");
+        let cache = site.path().join(CACHE_DIR).join("images");
+        let path = site.path().join("photo.jpg");
+        std::fs::write(&path, jpeg()).expect("write");
+        for round in 0..12 {
+            let _ = std::fs::remove_dir_all(&cache);
+            std::fs::create_dir_all(&cache).expect("cache");
+            let processors = [0, 1].map(|_| Processor::new(site.path(), false));
+            let start = std::sync::Barrier::new(processors.len());
+            std::thread::scope(|s| {
+                for processor in &processors {
+                    let (path, start) = (&path, &start);
+                    s.spawn(move || {
+                        start.wait();
+                        let picture = processor.picture(path).unwrap_or_else(|e| panic!("{e}"));
+                        // Read it as a build would, for as long as the other may still write.
+                        for _ in 0..200 {
+                            for v in picture.variants() {
+                                let file = picture.dir.join(&v.name);
+                                assert!(file.is_file(), "round {round}: {} gone", file.display());
+                            }
+                        }
+                    });
+                }
+            });
+            let leftovers: Vec<_> = (std::fs::read_dir(&cache).expect("cache"))
+                .map(|e| e.expect("entry").file_name())
+                .filter(|n| n.to_string_lossy().ends_with(".tmp"))
+                .collect();
+            assert!(leftovers.is_empty(), "round {round}: {leftovers:?}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_entry_is_made_again() {
+        let site = tempfile::tempdir().expect("tempdir");
+        let path = site.path().join("photo.jpg");
+        std::fs::write(&path, jpeg()).expect("write");
+        let first = Processor::new(site.path(), false)
+            .picture(&path)
+            .expect("first");
+        let lost = first.variants().next().expect("a variant").name.clone();
+        std::fs::remove_file(first.dir.join(&lost)).expect("remove");
+        let processor = Processor::new(site.path(), false);
+        let again = processor.picture(&path).expect("again");
+        assert_eq!(processor.decoded.load(Ordering::Relaxed), 1);
+        assert!(again.variants().all(|v| again.dir.join(&v.name).is_file()));
     }
 }
