@@ -2,7 +2,7 @@
 //! without touching one it shares an inode with, removing a file and its empty folders.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, ErrorKind, Write};
 use std::path::Path;
 
 /// Removes `rel` inside `target`, and the folders it leaves empty.
@@ -56,11 +56,13 @@ pub(super) fn write_new(path: &Path, bytes: &[u8]) -> io::Result<bool> {
 }
 
 /// [`write_new`] for a copy of the file at `from`, with its permissions (as `fs::copy`).
+/// The source is opened first: one that cannot be read leaves nothing at `path`.
 pub(super) fn copy_new(from: &Path, path: &Path) -> io::Result<bool> {
+    let mut source = fs::File::open(from)?;
+    let permissions = source.metadata()?.permissions();
     create_new_with(path, |file| {
-        let mut source = fs::File::open(from)?;
         io::copy(&mut source, file)?;
-        file.set_permissions(source.metadata()?.permissions())
+        file.set_permissions(permissions)
     })
 }
 
@@ -72,7 +74,7 @@ fn create_new_with(
     make_parents(path)?;
     match fs::File::create_new(path) {
         Ok(mut file) => fill(&mut file).map(|()| true),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(e),
     }
 }
@@ -88,14 +90,22 @@ fn make_parents(path: &Path) -> io::Result<()> {
     let Err(e) = fs::create_dir_all(parent) else {
         return Ok(());
     };
-    let in_the_way =
-        (parent.ancestors()).find(|a| fs::symlink_metadata(a).is_ok_and(|m| !m.is_dir()));
-    match in_the_way {
-        Some(file) => {
+    if !matches!(
+        e.kind(),
+        ErrorKind::AlreadyExists | ErrorKind::NotADirectory
+    ) {
+        return Err(e);
+    }
+    // The nearest thing that exists on the way up: inside the staging tree, since the tree
+    // itself exists. Only a plain file there is in the way (never a link, never a folder
+    // further up).
+    let nearest = (parent.ancestors()).find_map(|a| fs::symlink_metadata(a).ok().map(|m| (a, m)));
+    match nearest {
+        Some((file, m)) if m.is_file() => {
             fs::remove_file(file)?;
             fs::create_dir_all(parent)
         }
-        None => Err(e),
+        _ => Err(e),
     }
 }
 

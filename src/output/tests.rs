@@ -198,3 +198,27 @@ fn a_file_and_a_folder_may_trade_places_between_builds() {
         assert_eq!(built(&out), expect(&first), "copied: {copied}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_copy_new_to_the_tree_keeps_its_permissions_and_a_missing_source_leaves_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let from = tmp.path().join("report.pdf");
+    fs::write(&from, "%PDF").unwrap();
+    fs::set_permissions(&from, fs::Permissions::from_mode(0o640)).unwrap();
+    let failed = Staging::create(&out, &Policy::default()).unwrap();
+    let missing = tmp.path().join("gone.pdf");
+    assert!(failed.copy(&missing, Path::new("media/gone.pdf")).is_err());
+    assert!(!failed.dir.join("media/gone.pdf").exists());
+    drop(failed); // a failed build does not commit
+    let staging = Staging::create(&out, &Policy::default()).unwrap();
+    staging.copy(&from, Path::new("media/report.pdf")).unwrap();
+    staging.commit().unwrap();
+    let mode = fs::metadata(out.join("media/report.pdf"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+}
