@@ -47,23 +47,48 @@ pub(super) fn replace_with(
     fs::rename(&tmp, path)
 }
 
-/// Writes `bytes` at `path` when nothing is there yet, straight at its name: false (and
-/// nothing written) when something is in the way, for [`replace_with`] to deal with. Only
-/// for a path that cannot hold a file the live output shares: a clean build's files, which
-/// this way cost a folder, an open, a write and a close instead of seven system calls.
-pub(super) fn write_new(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    create_new_with(path, |file| file.write_all(bytes))
+/// What a staging tree's file is to hold: bytes made by the build, or a copy of a file.
+pub(super) enum Contents<'a> {
+    Bytes(&'a [u8]),
+    /// With its permissions, as `fs::copy` makes them.
+    CopyOf(&'a Path),
 }
 
-/// [`write_new`] for a copy of the file at `from`, with its permissions (as `fs::copy`).
-/// The source is opened first: one that cannot be read leaves nothing at `path`.
-pub(super) fn copy_new(from: &Path, path: &Path) -> io::Result<bool> {
-    let mut source = fs::File::open(from)?;
-    let permissions = source.metadata()?.permissions();
-    create_new_with(path, |file| {
-        io::copy(&mut source, file)?;
-        file.set_permissions(permissions)
-    })
+impl Contents<'_> {
+    /// Whether the file at `path` holds exactly these contents.
+    pub(super) fn same_as(&self, path: &Path) -> bool {
+        match self {
+            Contents::Bytes(bytes) => same_contents(path, bytes),
+            Contents::CopyOf(from) => same_file_contents(from, path),
+        }
+    }
+
+    /// Writes the file at `path`, replacing any.
+    pub(super) fn write(&self, path: &Path) -> io::Result<()> {
+        match self {
+            Contents::Bytes(bytes) => fs::write(path, bytes),
+            Contents::CopyOf(from) => fs::copy(from, path).map(|_| ()),
+        }
+    }
+
+    /// Writes the file at `path` when nothing is there yet, straight at its name: false
+    /// (and nothing written) when something is in the way, for [`replace_with`] to deal
+    /// with. Only for a path that cannot hold a file the live output shares: a clean
+    /// build's files, which this way cost a folder, an open, a write and a close instead of
+    /// seven system calls. A source that cannot be read leaves nothing at `path`.
+    pub(super) fn write_new(&self, path: &Path) -> io::Result<bool> {
+        match self {
+            Contents::Bytes(bytes) => create_new_with(path, |file| file.write_all(bytes)),
+            Contents::CopyOf(from) => {
+                let mut source = fs::File::open(from)?;
+                let permissions = source.metadata()?.permissions();
+                create_new_with(path, |file| {
+                    io::copy(&mut source, file)?;
+                    file.set_permissions(permissions)
+                })
+            }
+        }
+    }
 }
 
 /// Creates the file at `path` and has `fill` write it; false if something is there.
@@ -79,8 +104,8 @@ fn create_new_with(
     }
 }
 
-/// Creates the folders `path` goes in. Only for a path in a staging tree (`write_new` and
-/// `copy_new` are only called there), where every file is one qiao wrote for the build
+/// Creates the folders `path` goes in. Only for a path in a staging tree
+/// ([`Contents::write_new`] is only called there), where every file is one qiao wrote for the build
 /// before last: a file where a folder now goes (an attachment that became a folder of
 /// them) is removed.
 fn make_parents(path: &Path) -> io::Result<()> {
@@ -133,7 +158,7 @@ pub(super) fn same_contents(path: &Path, bytes: &[u8]) -> bool {
     }
 }
 
-pub(super) fn same_file_contents(a: &Path, b: &Path) -> bool {
+fn same_file_contents(a: &Path, b: &Path) -> bool {
     match (fs::metadata(a), fs::metadata(b)) {
         (Ok(x), Ok(y)) if x.is_file() && y.is_file() && x.len() == y.len() => {
             matches!((fs::read(a), fs::read(b)), (Ok(p), Ok(q)) if p == q)

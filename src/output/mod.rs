@@ -27,10 +27,7 @@ mod files;
 mod ownership;
 mod recovery;
 
-use files::{
-    copy_new, remove_file_and_empty_parents, replace_with, same_contents, same_file,
-    same_file_contents, write_new,
-};
+use files::{Contents, remove_file_and_empty_parents, replace_with, same_contents, same_file};
 use ownership::{carry, previous_files, uncarry, write_marker};
 use recovery::{lock, open_spare, recover, remove_staging};
 
@@ -291,36 +288,33 @@ impl Staging {
     /// Writes `bytes` at `rel` (a `/`-separated path inside the output), unless the
     /// previous output already has exactly these bytes there.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
-        let rel = Path::new(rel.trim_start_matches('/'));
+        self.put(
+            Path::new(rel.trim_start_matches('/')),
+            Contents::Bytes(bytes),
+        )
+    }
+
+    /// Copies the file at `from` to `rel` inside the output, unless it is there already.
+    pub fn copy(&self, from: &Path, rel: &Path) -> io::Result<()> {
+        self.put(rel, Contents::CopyOf(from))
+    }
+
+    /// Puts `contents` at `rel`: kept from the live output or the spare when either has
+    /// them already, else written.
+    fn put(&self, rel: &Path, contents: Contents) -> io::Result<()> {
         self.produced(rel)?;
-        if self.reuse(rel, |old| same_contents(old, bytes))
-            || self.spare_has(rel, |p| same_contents(p, bytes))
+        if self.reuse(rel, |old| contents.same_as(old))
+            || self.spare_has(rel, |p| contents.same_as(p))
         {
             return Ok(());
         }
         let path = self.dir.join(rel);
         // A file the spare never held is new to the tree: no hard link to the live output
         // can be there to be written through.
-        if !self.spare.contains(rel) && write_new(&path, bytes)? {
+        if !self.spare.contains(rel) && contents.write_new(&path)? {
             return Ok(());
         }
-        replace_with(&path, |tmp| fs::write(tmp, bytes))
-    }
-
-    /// Copies the file at `from` to `rel` inside the output, unless it is there already.
-    pub fn copy(&self, from: &Path, rel: &Path) -> io::Result<()> {
-        self.produced(rel)?;
-        if self.reuse(rel, |old| same_file_contents(from, old))
-            || self.spare_has(rel, |p| same_file_contents(from, p))
-        {
-            return Ok(());
-        }
-        let path = self.dir.join(rel);
-        // As in `write`: a file new to the tree is copied straight to its name.
-        if !self.spare.contains(rel) && copy_new(from, &path)? {
-            return Ok(());
-        }
-        replace_with(&path, |tmp| fs::copy(from, tmp).map(|_| ()))
+        replace_with(&path, |tmp| contents.write(tmp))
     }
 
     /// Makes the output exactly this build, plus the files qiao did not write. Returns
